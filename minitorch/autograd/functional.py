@@ -1,0 +1,84 @@
+"""``autograd.grad`` and ``autograd.backward``."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..core.engine import run_backward
+from ..tensor import DOES_NOT_REQUIRE_GRAD, Tensor, _initial_grad, _make
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return [value] if isinstance(value, Tensor) else list(value)
+
+
+def _root(t: Tensor) -> Any:
+    return t._node if t._node is not None else t._accumulator()
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not put in ``.grad``).
+
+    >>> import minitorch as mt
+    >>> x = mt.tensor([1.0, 2.0], requires_grad=True)
+    >>> (g,) = mt.autograd.grad((x * x).sum(), x)
+    >>> g.tolist(), x.grad is None
+    ([2.0, 4.0], True)
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (gradients of gradients) is a later stage of minitorch and "
+            "is not supported yet"
+        )
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad_outputs has {len(grad_outputs)} entries but there are {len(outputs)} outputs"
+        )
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"input {i} of autograd.grad does not require grad")
+    roots, grads = [], []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
+        roots.append(_root(out))
+        grads.append(_initial_grad(out, g))
+    capture: dict[Any, Any] = {_root(t): None for t in inputs}
+    run_backward(roots, grads, retain_graph=bool(retain_graph), capture=capture)
+    results = []
+    for i, t in enumerate(inputs):
+        value = capture[_root(t)]
+        if value is None:
+            if materialize_grads:
+                value = t._data * 0
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"input {i} (shape {t.shape}) was not used to compute the outputs; pass "
+                    "allow_unused=True to get None for it"
+                )
+        results.append(None if value is None else _make(value.copy() if value.base is not None or not value.flags.writeable else value))
+    return tuple(results)
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None) -> None:
+    """Accumulate gradients of several tensors into the leaves' ``.grad`` at once."""
+    tensors = _as_list(tensors)
+    grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
+    roots, grads = [], []
+    for t, g in zip(tensors, grad_tensors):
+        if not t.requires_grad:
+            raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
+        roots.append(_root(t))
+        grads.append(_initial_grad(t, g))
+    run_backward(roots, grads, retain_graph=bool(retain_graph))

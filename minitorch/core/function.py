@@ -1,0 +1,96 @@
+"""The Function contract: one differentiable op = ``forward`` and ``backward`` on arrays.
+
+An op subclasses :class:`Function` and writes two static methods::
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved
+            return (grad * b if ctx.needs_input_grad[0] else None,
+                    grad * a if ctx.needs_input_grad[1] else None)
+
+``forward`` receives numpy arrays in place of tensors (other arguments pass through) and
+returns one array. ``backward`` receives the gradient of the output and returns one gradient
+per positional input (``None`` where ``needs_input_grad`` is False or the input is not a
+tensor). The engine reduces each gradient to its input's shape (``unbroadcast``), so ops
+never do. Running an op is :func:`minitorch.tensor.apply`, which records a :class:`Context`
+only when grad mode is on and some input requires grad.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class Context:
+    """What one recorded op keeps for backward: also the graph node (``grad_fn``).
+
+    ``saved`` holds arrays from ``save_for_backward`` until backward frees them; any other
+    attribute an op sets in ``forward`` (a shape, a dim) is plain metadata and stays.
+    """
+
+    __slots__ = (
+        "fn",
+        "saved",
+        "needs_input_grad",
+        "next_edges",
+        "input_meta",
+        "saved_versions",
+        "freed",
+        "retained",
+        "__weakref__",
+        "__dict__",
+    )
+
+    def __init__(self, fn: type) -> None:
+        self.fn = fn
+        self.saved: tuple = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self.next_edges: tuple = ()
+        self.input_meta: tuple = ()
+        self.saved_versions: tuple = ()
+        self.freed = False
+        self.retained: Any = None
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays (or None) for backward; they are freed after backward runs."""
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return self.saved
+
+    def name(self) -> str:
+        """PyTorch-style node name, e.g. ``MulBackward``."""
+        return f"{self.fn.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes this one sends gradients to, one per input (``None`` for a constant)."""
+        return tuple((edge, 0) for edge in self.next_edges)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class Function:
+    """Base class of every differentiable op (see the module docstring for the contract).
+
+    ``forward`` must not read back attributes it set on ``ctx``: when nothing is recorded it
+    gets a stand-in ctx that keeps nothing.
+    """
+
+    is_view = False  # the output may share memory with input 0 (then it shares its version)
+    exact_dtype = False  # the op chose its output dtype itself (a cast): keep it as it is
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        raise NotImplementedError

@@ -1,0 +1,191 @@
+"""Tensor factories: ``tensor``, ``zeros``, ``randn``, ``from_numpy`` and friends."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtype as dtypes
+from .device import check_device
+from .rng import generator
+from .tensor import Tensor, _make, _shape_arg, _tensor_data
+
+
+def _finish(data: np.ndarray, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
+    check_device(device)
+    if dtype is not None:
+        data = data.astype(dtypes.to_numpy_dtype(dtype), copy=False)
+    dtypes.from_numpy_dtype(data.dtype)  # a clear error for unsupported dtypes
+    t = _make(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _default_float(data: np.ndarray) -> np.ndarray:
+    return data.astype(np.float32) if data.dtype == np.float64 else data
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, an array or tensor).
+
+    Python floats become float32 and ints int64; numpy arrays keep their dtype.
+
+    >>> import minitorch as mt
+    >>> mt.tensor([1.0, 2.0]).dtype, mt.tensor([1, 2]).dtype
+    (minitorch.float32, minitorch.int64)
+    """
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data)
+    elif isinstance(data, Tensor):
+        array = data._data.copy()
+    else:
+        array = np.array(_tensor_data(data))
+        if array.dtype.kind in "OUS":
+            raise TypeError(f"can't make a tensor from {type(data).__name__} data: {data!r:.60}")
+        if not (isinstance(data, (list, tuple)) and _holds_arrays(data)):
+            array = _default_float(array)
+    return _finish(array, dtype, requires_grad, device)
+
+
+def _holds_arrays(data: Any) -> bool:
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    return isinstance(first, (np.ndarray, np.generic, Tensor))
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a numpy array (same dtype; changes show in both).
+
+    >>> import numpy as np, minitorch as mt
+    >>> a = np.zeros(2); t = mt.from_numpy(a); a[0] = 5
+    >>> t.tolist()
+    [5.0, 0.0]
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy() expects a numpy.ndarray, got {type(array).__name__}")
+    dtypes.from_numpy_dtype(array.dtype)
+    return _make(array)
+
+
+def _sized(size: tuple, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    shape = _shape_arg(size)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"negative dimension in size {shape}")
+    return shape, dtypes.to_numpy_dtype(dtype if dtype is not None else dtypes.float32)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    shape, np_dtype = _sized(size, dtype)
+    return _finish(np.zeros(shape, np_dtype), None, requires_grad, device)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (float32 unless ``dtype`` says otherwise)."""
+    shape, np_dtype = _sized(size, dtype)
+    return _finish(np.ones(shape, np_dtype), None, requires_grad, device)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given size (zero-filled here, so never garbage)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype follows the value, as in PyTorch."""
+    shape = _shape_arg((size,)) if not isinstance(size, int) else (size,)
+    if dtype is None:
+        dtype = (dtypes.bool if isinstance(fill_value, bool)
+                 else dtypes.int64 if isinstance(fill_value, int) else dtypes.float32)
+    return _finish(np.full(shape, fill_value, dtypes.to_numpy_dtype(dtype)), None, requires_grad, device)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad, device=device)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return ones(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad, device=device)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t._data.dtype, requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded); int64 for integer arguments, else float32."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = dtypes.int64 if ints else dtypes.float32
+    return _finish(np.arange(start, end, step, dtype=dtypes.to_numpy_dtype(dtype)), None,
+                   requires_grad, device)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
+    data = np.linspace(start, end, steps, dtype=dtypes.to_numpy_dtype(dtype or dtypes.float32))
+    return _finish(data, None, requires_grad, device)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The identity matrix (``n`` x ``m``)."""
+    data = np.eye(n, m, dtype=dtypes.to_numpy_dtype(dtype or dtypes.float32))
+    return _finish(data, None, requires_grad, device)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the global generator (see ``manual_seed``)."""
+    shape, np_dtype = _sized(size, dtype)
+    data = generator().standard_normal(shape).astype(np_dtype)
+    return _finish(data, None, requires_grad, device)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the global generator."""
+    shape, np_dtype = _sized(size, dtype)
+    return _finish(generator().random(shape).astype(np_dtype), None, requires_grad, device)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return randn(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return rand(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers."""
+    mean_a, std_a = _tensor_data(mean), _tensor_data(std)
+    shape = _shape_arg((size,)) if size is not None else np.broadcast_shapes(np.shape(mean_a), np.shape(std_a))
+    data = generator().normal(mean_a, std_a, shape)
+    return _finish(data.astype(dtypes.to_numpy_dtype(dtype or dtypes.float32)), None, requires_grad, device)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
+            device: Any = None) -> Tensor:
+    """Random integers in [low, high) (int64); ``randint(high, size)`` also works."""
+    if high is None or isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high if high is not None else size
+    data = generator().integers(low, high, size=_shape_arg((size,)) if size != () else ())
+    return _finish(np.asarray(data, dtype=dtypes.to_numpy_dtype(dtype or dtypes.int64)), None, False, device)
+
+
+def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    data = generator().permutation(n).astype(dtypes.to_numpy_dtype(dtype or dtypes.int64))
+    return _finish(data, None, False, device)

@@ -1,0 +1,10 @@
+"""``minitorch.cuda``: there is no GPU here, so PyTorch scripts pick the CPU."""
+
+
+def is_available() -> bool:
+    """Always False: minitorch computes with numpy on the CPU."""
+    return False
+
+
+def device_count() -> int:
+    return 0

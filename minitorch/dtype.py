@@ -1,0 +1,76 @@
+"""Dtypes: PyTorch's names over numpy's dtypes."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type, e.g. ``minitorch.float32``; compares equal to numpy's."""
+
+    __slots__ = ("name", "np_dtype")
+
+    def __init__(self, name: str, np_dtype: Any) -> None:
+        self.name = name
+        self.np_dtype = np.dtype(np_dtype)
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.np_dtype.kind == "f"
+
+    @property
+    def itemsize(self) -> int:
+        return self.np_dtype.itemsize
+
+    def __repr__(self) -> str:
+        return f"minitorch.{self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, dtype):
+            return self.np_dtype == other.np_dtype
+        try:
+            return self.np_dtype == np.dtype(other)  # type: ignore[arg-type]
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.np_dtype)
+
+
+float16 = dtype("float16", np.float16)
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+int8 = dtype("int8", np.int8)
+int16 = dtype("int16", np.int16)
+int32 = dtype("int32", np.int32)
+int64 = dtype("int64", np.int64)
+uint8 = dtype("uint8", np.uint8)
+bool = dtype("bool", np.bool_)  # noqa: A001 - PyTorch's name
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+
+_BY_NUMPY = {d.np_dtype: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
+
+
+def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
+    """The minitorch dtype of a numpy dtype; a clear TypeError for unsupported ones."""
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        raise TypeError(
+            f"numpy dtype {np_dtype} is not supported; supported: "
+            f"{', '.join(str(k) for k in _BY_NUMPY)}"
+        ) from None
+
+
+def to_numpy_dtype(d: Any) -> np.dtype:
+    """Accept a minitorch dtype, a numpy dtype or a Python type; return numpy's dtype."""
+    if isinstance(d, dtype):
+        return d.np_dtype
+    try:
+        result = np.dtype(d)
+    except TypeError:
+        raise TypeError(f"expected a dtype such as minitorch.float32, got {d!r}") from None
+    from_numpy_dtype(result)  # reject what minitorch does not support
+    return result

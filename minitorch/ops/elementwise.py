@@ -1,0 +1,329 @@
+"""Elementwise ops: arithmetic, unary math and activations."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.function import Function
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class AddScaled(Function):
+    """``a + alpha * b``: the ``alpha`` of ``add``/``sub``."""
+
+    @staticmethod
+    def forward(ctx, a, b, alpha):
+        ctx.alpha = alpha
+        return a + alpha * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (grad * ctx.alpha if ctx.needs_input_grad[1] else None)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        # Keep only what the needed gradients use: a frozen factor saves nothing extra.
+        ctx.save_for_backward(
+            b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None
+        )
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, a = ctx.saved
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, out = ctx.saved
+        ga = grad / b if ctx.needs_input_grad[0] else None
+        gb = -grad * out / b if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = grad * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = grad * out * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+        return ga, gb
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad / a
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad * np.sign(a)
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad * np.cos(a)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return -grad * np.sin(a)
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, a, min=None, max=None):
+        out = np.clip(a, min, max)
+        # The gradient flows where the input was inside [min, max] (bounds included).
+        ctx.save_for_backward(out == a)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved
+        return grad * inside
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, a):
+        mask = a > 0
+        ctx.save_for_backward(mask)  # a boolean mask: a quarter of a float32 copy
+        return a * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved
+        return grad * mask
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, a, negative_slope=0.01):
+        mask = a > 0
+        ctx.save_for_backward(mask)
+        ctx.slope = negative_slope
+        return np.where(mask, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved
+        return np.where(mask, grad, grad * ctx.slope)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = 0.5 * (1 + np.tanh(0.5 * a))  # stable for any input, no overflow warnings
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * (1 - out * out)
+
+
+class Maximum(Function):
+    """Elementwise max of two tensors; ties share the gradient equally, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b, largest=True):
+        ctx.save_for_backward(a, b)
+        ctx.largest = largest
+        return np.maximum(a, b) if largest else np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        wins = (a > b) if ctx.largest else (a < b)
+        share = np.where(a == b, 0.5, wins.astype(grad.dtype))
+        return grad * share, grad * (1 - share)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved
+        ga = np.where(condition, grad, 0) if ctx.needs_input_grad[1] else None
+        gb = np.where(condition, 0, grad) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+class MaskedFill(Function):
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.save_for_backward(mask)
+        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved
+        return np.where(mask, 0, grad), None, None
+
+
+class Cast(Function):
+    exact_dtype = True
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine casts it back to the input's dtype
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Copy(Function):
+    """``a.copy_(src)``: the result is src, broadcast and cast to a's shape and dtype."""
+
+    @staticmethod
+    def forward(ctx, a, src):
+        return np.array(np.broadcast_to(src, a.shape), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, grad
+
+
+class Fill(Function):
+    """``fill_``/``zero_``/``uniform_``: the result no longer depends on the input."""
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.array(np.broadcast_to(value, a.shape), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None

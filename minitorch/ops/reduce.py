@@ -1,0 +1,148 @@
+"""Reductions: sum, mean, max/min, var, softmax and log-softmax."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.function import Function
+from ._util import expand_reduced, normalize_dims
+
+
+def _count(shape: tuple[int, ...], axes) -> int:
+    """How many elements a reduction over ``axes`` combines into each output."""
+    return int(np.prod(shape if axes is None else [shape[i] for i in axes]))
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        axes = normalize_dims(dim, a.ndim)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return np.sum(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        if a.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"mean() needs a floating point tensor, got {a.dtype}; call .float() first"
+            )
+        axes = normalize_dims(dim, a.ndim)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.count = _count(a.shape, axes)
+        return np.mean(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return expand_reduced(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class MaxAll(Function):
+    """``max()`` / ``min()`` over every element; ties share the gradient evenly (PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, largest=True):
+        if a.size == 0:
+            raise RuntimeError("max(): expected a non-empty tensor; pass dim= for empty ones")
+        out = a.max() if largest else a.min()
+        ctx.save_for_backward(a == out)
+        return np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved
+        return mask * (grad / mask.sum())
+
+
+class MaxDim(Function):
+    """Values of ``max(dim)`` / ``min(dim)``; the gradient goes to the returned index."""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim=False, largest=True):
+        (axis,) = normalize_dims(dim, a.ndim)
+        idx = np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis)
+        idx = np.expand_dims(idx, axis)
+        ctx.save_for_backward(idx)
+        ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
+        out = np.take_along_axis(a, idx, axis=axis)
+        return out if keepdim else np.squeeze(out, axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (idx,) = ctx.saved
+        if not ctx.keepdim:
+            grad = np.expand_dims(grad, ctx.axis)
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.put_along_axis(out, idx, grad, axis=ctx.axis)
+        return out
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, a, dim=None, correction=1, keepdim=False):
+        axes = normalize_dims(dim, a.ndim)
+        n = _count(a.shape, axes)
+        centered = a - a.mean(axis=axes, keepdims=True)
+        ctx.save_for_backward(centered)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sum(centered * centered, axis=axes, keepdims=keepdim) / ctx.denom
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centered,) = ctx.saved
+        grad = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * (2 / ctx.denom) * centered
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, a, dim):
+        (axis,) = normalize_dims(dim, a.ndim)
+        e = np.exp(a - a.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, a, dim):
+        (axis,) = normalize_dims(dim, a.ndim)
+        shifted = a - a.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, a, dim, keepdim=False):
+        axes = normalize_dims(dim, a.ndim)
+        m = a.max(axis=axes, keepdims=True)
+        out = m + np.log(np.exp(a - m).sum(axis=axes, keepdims=True))
+        ctx.save_for_backward(np.exp(a - out))
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (weights,) = ctx.saved
+        return weights * expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)

@@ -1,0 +1,157 @@
+"""Shape ops: reshape, transpose, permute, expand, cat, stack, indexing."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.function import Function
+
+
+class Reshape(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise RuntimeError(
+                f"shape {tuple(shape)} is invalid for a tensor of shape {a.shape} "
+                f"({a.size} elements)"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Permute(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
+            raise RuntimeError(
+                f"permute(): dims {tuple(dims)} must be a permutation of the {a.ndim} dims "
+                f"of a tensor of shape {a.shape}"
+            )
+        dims = tuple(d % a.ndim for d in dims)
+        ctx.dims = dims
+        return np.transpose(a, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.transpose(grad, np.argsort(ctx.dims))
+
+
+class Transpose(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim0, dim1):
+        ctx.dims = (dim0, dim1)
+        return np.swapaxes(a, dim0, dim1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.swapaxes(grad, *ctx.dims)
+
+
+class Expand(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine sums it back to the input's shape
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        axis = dim % arrays[0].ndim
+        ctx.axis = axis
+        ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        out = np.stack(arrays, axis=dim)
+        ctx.axis = dim % out.ndim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.moveaxis(grad, ctx.axis, 0))
+
+
+def _is_basic(index) -> bool:
+    """True when numpy indexing gives a view: ints, slices, None and Ellipsis only."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items
+    )
+
+
+class GetItem(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        if _is_basic(ctx.index):
+            out[ctx.index] = grad
+        else:
+            np.add.at(out, ctx.index, grad)  # repeated indices add up
+        return out
+
+
+class SetItem(Function):
+    """``a[index] = value`` as an op: the written places get their gradient from value."""
+
+    @staticmethod
+    def forward(ctx, a, value, index):
+        ctx.index = index
+        out = a.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        ga = gv = None
+        if ctx.needs_input_grad[0]:
+            ga = grad.copy()
+            ga[ctx.index] = 0
+        if ctx.needs_input_grad[1]:
+            gv = grad[ctx.index]
+        return ga, gv
+
+
+class Tile(Function):
+    """``repeat(*sizes)``: numpy's tile; the gradient sums the copies."""
+
+    @staticmethod
+    def forward(ctx, a, reps):
+        ctx.shape, ctx.reps = a.shape, reps
+        return np.tile(a, reps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        split = []
+        for r, n in zip(ctx.reps, ctx.shape):
+            split += [r, n]
+        return grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
