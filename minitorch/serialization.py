@@ -1,0 +1,311 @@
+"""``minitorch.save`` / ``minitorch.load``: checkpoints that never run code when loaded.
+
+The file is a numpy ``.npz`` archive (a zip): one ``.npy`` entry per array, read back with
+``allow_pickle=False``, plus a JSON index that describes the saved object's structure
+(dicts with str or int keys, lists, tuples, numbers, bools, None, strings, dtypes, numpy
+arrays and scalars, tensors and Parameters). Nothing is unpickled, so loading a file from
+an untrusted source cannot execute code. Saving writes a temporary file beside the target
+and renames it into place, so an error or a crash mid-save leaves the previous file intact.
+
+>>> import os, tempfile
+>>> import minitorch as mt
+>>> from minitorch.serialization import save, load
+>>> path = os.path.join(tempfile.mkdtemp(), "ckpt.pt")
+>>> save({"step": 3, "w": mt.ones(2), "betas": (0.9, 0.999)}, path)
+>>> load(path)
+{'step': 3, 'w': tensor([1., 1.]), 'betas': (0.9, 0.999)}
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections import OrderedDict
+from typing import Any, BinaryIO, Union
+
+import numpy as np
+
+from .device import check_device, device
+from .dtype import dtype as _dtype
+from .dtype import from_numpy_dtype
+from .nn.parameter import Parameter
+from .tensor import Tensor, _make
+
+__all__ = ["save", "load"]
+
+FORMAT = "minitorch.save"
+VERSION = 1
+_INDEX = "__index__"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+PathOrFile = Union[str, "os.PathLike[str]", BinaryIO]
+
+
+# ----------------------------------------------------------------------- encoding
+class _Encoder:
+    """Turns an object into a JSON-able tree plus a list of arrays."""
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.memo: dict[int, int] = {}  # id(tensor or array) -> array number (sharing kept)
+        self.active: set[int] = set()  # containers being encoded (to catch cycles)
+
+    def array(self, obj: Any, data: np.ndarray, where: str) -> int:
+        if id(obj) in self.memo:
+            return self.memo[id(obj)]
+        if data.dtype.hasobject or data.dtype.fields is not None:
+            raise TypeError(
+                f"save: cannot save the array at {where}: dtype {data.dtype} would need "
+                f"pickle; convert it to a plain numeric dtype"
+            )
+        self.memo[id(obj)] = len(self.arrays)
+        self.arrays.append(data)
+        return len(self.arrays) - 1
+
+    def encode(self, obj: Any, where: str) -> Any:
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return float(obj) if math.isfinite(obj) else {"float": repr(float(obj))}
+        if isinstance(obj, Tensor):
+            return {"tensor": self.array(obj, obj._data, where),
+                    "requires_grad": obj.requires_grad,
+                    "parameter": isinstance(obj, Parameter)}
+        if isinstance(obj, np.ndarray):
+            return {"ndarray": self.array(obj, obj, where)}
+        if isinstance(obj, np.generic):
+            return {"scalar": self.array(obj, np.asarray(obj), where)}
+        if isinstance(obj, _dtype):
+            return {"dtype": obj.name}
+        if isinstance(obj, (list, tuple, dict)):
+            if id(obj) in self.active:
+                raise ValueError(f"save: {where} contains itself; cannot save a cycle")
+            self.active.add(id(obj))
+            try:
+                return self.container(obj, where)
+            finally:
+                self.active.discard(id(obj))
+        raise TypeError(_unsupported(obj, where))
+
+    def container(self, obj: Any, where: str) -> Any:
+        if isinstance(obj, list):
+            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, tuple):
+            return {"tuple": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        items = []
+        for key, value in obj.items():
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise TypeError(
+                    f"save: dict keys must be str or int, got {type(key).__name__} key "
+                    f"{key!r} in {where}"
+                )
+            items.append([key if isinstance(key, str) else int(key),
+                          self.encode(value, f"{where}[{key!r}]")])
+        return {"odict" if isinstance(obj, OrderedDict) else "dict": items}
+
+
+def _unsupported(obj: Any, where: str) -> str:
+    name = type(obj).__name__
+    hint = ""
+    if hasattr(obj, "state_dict") and callable(obj.state_dict):
+        hint = (" To save a model or optimizer, save its state: mt.save(obj.state_dict(), "
+                "path), then rebuild it and call load_state_dict(mt.load(path)).")
+    return (
+        f"save: cannot save an object of type {name} at {where}. Supported: tensors, numpy "
+        f"arrays and scalars, int, float, bool, None, str, dtypes, and lists, tuples and "
+        f"dicts (str or int keys) of these. Saving arbitrary objects would need pickle, "
+        f"which can run code when loaded.{hint}"
+    )
+
+
+def save(obj: Any, f: PathOrFile) -> None:
+    """Save ``obj`` (a state dict, a tensor, nested dicts/lists/tuples of them...) to ``f``.
+
+    ``f`` is a path (written atomically: a temporary file in the same directory, renamed
+    over the target only once complete) or a binary file object.
+    """
+    encoder = _Encoder()
+    root = encoder.encode(obj, "obj")
+    index = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
+    entries = {_INDEX: np.frombuffer(index.encode("utf-8"), dtype=np.uint8)}
+    entries.update((f"a{i}", a) for i, a in enumerate(encoder.arrays))
+    if hasattr(f, "write"):
+        np.savez(f, **entries)
+        return
+    path = os.fspath(f)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **entries)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _file_mode(path))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _file_mode(path: str) -> int:
+    """The permissions a plain ``open(path, 'wb')`` would give (mkstemp's are 0600)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+# ----------------------------------------------------------------------- decoding
+class _CorruptError(Exception):
+    """Internal: the file is not a valid checkpoint (turned into RuntimeError with the path)."""
+
+
+class _Decoder:
+    def __init__(self, archive: Any) -> None:
+        self.archive = archive
+        self.cache: dict[tuple[str, int], Any] = {}
+
+    def array(self, number: Any) -> np.ndarray:
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise _CorruptError(f"bad array reference {number!r}")
+        name = f"a{number}"
+        if name not in self.archive.files:
+            raise _CorruptError(f"array entry {name!r} is missing")
+        return self.archive[name]
+
+    def decode(self, node: Any) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v) for v in node]
+        if not isinstance(node, dict):
+            raise _CorruptError(f"unexpected entry {node!r:.80}")
+        if "tensor" in node:
+            return self.tensor(node)
+        if "ndarray" in node:
+            return self.shared(("ndarray", node["ndarray"]), lambda a: a)
+        if "scalar" in node:
+            return self.array(node["scalar"])[()]
+        if "tuple" in node:
+            return tuple(self.decode(v) for v in _as_list(node["tuple"]))
+        if "dict" in node or "odict" in node:
+            out = OrderedDict() if "odict" in node else {}
+            for pair in _as_list(node.get("dict", node.get("odict"))):
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    raise _CorruptError(f"bad dict item {pair!r:.80}")
+                out[pair[0]] = self.decode(pair[1])
+            return out
+        if "float" in node:
+            if node["float"] not in ("nan", "inf", "-inf"):
+                raise _CorruptError(f"bad float {node['float']!r}")
+            return float(node["float"])
+        if "dtype" in node:
+            return _dtype_by_name(node["dtype"])
+        raise _CorruptError(f"unknown entry {node!r:.80}")
+
+    def shared(self, key: tuple[str, int], build: Any) -> Any:
+        if key not in self.cache:  # one object per saved object: sharing survives a load
+            self.cache[key] = build(self.array(key[1]))
+        return self.cache[key]
+
+    def tensor(self, node: dict) -> Tensor:
+        def build(array: np.ndarray) -> Tensor:
+            from_numpy_dtype(array.dtype)  # unsupported dtypes fail clearly
+            t = _make(array)
+            if node.get("parameter"):
+                return Parameter(t, requires_grad=bool(node.get("requires_grad")))
+            if node.get("requires_grad"):
+                t.requires_grad_(True)
+            return t
+
+        return self.shared(("tensor", node["tensor"]), build)
+
+
+def _as_list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise _CorruptError(f"expected a list, got {value!r:.80}")
+    return value
+
+
+def _dtype_by_name(name: Any) -> _dtype:
+    from .dtype import _BY_NUMPY
+
+    for d in _BY_NUMPY.values():
+        if d.name == name:
+            return d
+    raise _CorruptError(f"unknown dtype {name!r}")
+
+
+def _sniff(head: bytes) -> str | None:
+    """Why a file that is not a zip cannot be a checkpoint (None if it is a zip)."""
+    if head.startswith(_ZIP_MAGIC):
+        return None
+    if head[:1] == b"\x80":
+        return ("it is a Python pickle; minitorch never unpickles, because unpickling a "
+                "file can run arbitrary code")
+    if not head:
+        return "the file is empty"
+    return "it is not a zip archive"
+
+
+def load(f: PathOrFile, map_location: Any = None, weights_only: Any = None) -> Any:
+    """Load an object saved with :func:`save`. Never executes code from the file.
+
+    ``map_location`` (``'cpu'`` or None) and ``weights_only`` are accepted for PyTorch code.
+    A corrupt or foreign file raises RuntimeError naming the file.
+    """
+    if isinstance(map_location, (str, device)):
+        check_device(map_location)
+    name = repr(os.fspath(f)) if not hasattr(f, "read") else repr(f)
+    try:
+        if hasattr(f, "read"):
+            data = f.read()
+            source: Any = io.BytesIO(data)
+            head = data[:4]
+        else:
+            with open(f, "rb") as handle:
+                head = handle.read(4)
+            source = f
+        reason = _sniff(head)
+        if reason:
+            raise _CorruptError(reason)
+        with np.load(source, allow_pickle=False) as archive:
+            if _INDEX not in archive.files:
+                if any(n.endswith("data.pkl") for n in archive.files):
+                    raise _CorruptError(
+                        "it looks like a PyTorch checkpoint (pickle inside a zip), which "
+                        "minitorch will not unpickle; in PyTorch, convert its tensors to "
+                        "numpy and save them with numpy.savez, or load them into minitorch "
+                        "via minitorch.from_numpy"
+                    )
+                raise _CorruptError("it has no minitorch index")
+            try:
+                header = json.loads(bytes(archive[_INDEX]).decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise _CorruptError(f"its index is not valid JSON ({err})") from None
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise _CorruptError("its index is not a minitorch index")
+            if header.get("version") != VERSION:
+                raise _CorruptError(
+                    f"it has format version {header.get('version')!r}; this minitorch reads "
+                    f"version {VERSION} (upgrade minitorch)"
+                )
+            return _Decoder(archive).decode(header.get("root"))
+    except _CorruptError as err:
+        raise RuntimeError(f"load: {name} is not a valid minitorch checkpoint: {err}") from None
+    except (zipfile.BadZipFile, ValueError, KeyError, EOFError, TypeError) as err:
+        raise RuntimeError(
+            f"load: {name} is not a valid minitorch checkpoint (corrupt or truncated?): "
+            f"{type(err).__name__}: {err}"
+        ) from None
