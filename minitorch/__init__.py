@@ -25,7 +25,9 @@ from .tensor import Tensor
 
 from . import autograd  # noqa: E402 - sits above tensor in the layers
 from . import nn  # noqa: E402 - above tensor/autograd in the layers
+from . import optim  # noqa: E402 - above nn
 from . import data, utils  # noqa: E402 - the data layer sits above nn
+from . import train  # noqa: E402 - the top layer: fit / evaluate
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
@@ -36,6 +38,6 @@ __all__ = [
     "full_like", "empty_like", "rand_like", "randn_like", "manual_seed", "get_rng_state",
     "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "device", "dtype", "float16", "float32", "float64", "half", "float", "double", "int8",
-    "int16", "int32", "int64", "uint8", "short", "int", "long", "bool", "autograd", "cuda", "data", "utils", "nn", "save", "load",
+    "int16", "int32", "int64", "uint8", "short", "int", "long", "bool", "autograd", "cuda", "data", "utils", "nn", "save", "load", "optim", "train",
     *_function_names,
 ]

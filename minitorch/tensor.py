@@ -137,7 +137,7 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
             raise _op_error(fn, args, err) from None
         result = _make(_result_array(out, fn, arrays))
         if fn.is_view:
-            _share_version_if_view(result, args[0])
+            _share_version_if_view(result, fn, args)
         return result
 
     ctx = Context(fn)
@@ -164,7 +164,7 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     ctx.input_meta = tuple(meta)
     result = _make(out, True, ctx)
     if fn.is_view:
-        _share_version_if_view(result, args[0])
+        _share_version_if_view(result, fn, args)
     if ctx.saved:
         ctx.saved_versions = _saved_versions(ctx, args, result)
     return result
@@ -188,12 +188,34 @@ def _saved_versions(ctx: Context, args: tuple, result: "Tensor") -> tuple:
     return tuple(records)
 
 
-def _share_version_if_view(result: "Tensor", source: "Tensor") -> None:
+NO_GRAD_VIEW = (
+    "a view of a tensor that requires grad was created under no_grad() and is now being "
+    "modified in place ({op}) with grad mode on: the graph of the tensor it views would "
+    "not see the change. Do both inside no_grad() (untracked) or both outside it (tracked), "
+    "or modify a .clone() of the view."
+)
+_NO_GRAD_VIEW = "made under no_grad"  # _view_of of such a view: it keeps no base alive
+
+
+def _share_version_if_view(result: "Tensor", fn: type, args: tuple) -> None:
+    """A result sharing memory with its input shares its version counter and remembers
+    how it was made, so that an in-place op on it can rebase the input's graph."""
     base = result._data.base
     if base is not None:
+        source = args[0]
         src = source._data
         if base is src or base is src.base:
             result._version = source._version_counter()
+            if _state.enabled or not source._requires_grad:
+                result._view_of = (source, fn, args[1:])
+            else:  # keeping the source would keep its whole graph alive
+                result._view_of = _NO_GRAD_VIEW
+
+
+def _check_no_grad_view(t: "Tensor", op: str) -> None:
+    """PyTorch's rule: a view made under no_grad of a tracked tensor is read-only outside."""
+    if _state.enabled and getattr(t, "_view_of", None) is _NO_GRAD_VIEW:
+        raise RuntimeError(NO_GRAD_VIEW.format(op=op))
 
 
 _new = object.__new__
@@ -213,10 +235,10 @@ def _to_array(value: Any) -> Any:
     """Plain Python scalars stay as they are (numpy keeps the tensor's dtype for them)."""
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, np.generic):  # before float: np.float64 subclasses it
+        return value.item()
     if isinstance(value, (bool, int, float)):
         return value
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, np.ndarray):
         return _make(value)
     if isinstance(value, (list, tuple)):
@@ -249,7 +271,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "_requires_grad", "_node", "_version", "_grad", "_accumulate_edge",
-        "_retains_grad", "__weakref__",
+        "_retains_grad", "_view_of", "__weakref__",
     )
     __array_priority__ = 1000
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators
@@ -298,7 +320,8 @@ class Tensor:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
             return self._data.shape
-        return self._data.shape[dim]
+        (axis,) = normalize_dims(dim, self.ndim)
+        return self._data.shape[axis]
 
     def numel(self) -> int:
         return self._data.size
@@ -877,7 +900,7 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
+        start, end = normalize_dims((start_dim, end_dim), self.ndim)
         shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
         return self.reshape(shape)
 
@@ -938,6 +961,7 @@ class Tensor:
         if _state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
             self._inplace(S.SetItem, "__setitem__", value, index=index)
             return
+        _check_no_grad_view(self, "__setitem__")
         values = value._data if isinstance(value, Tensor) else value
         try:
             self._data[index] = values
@@ -956,6 +980,7 @@ class Tensor:
             self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
         if not tracked:
+            _check_no_grad_view(self, name)
             arrays = [a._data if isinstance(a, Tensor) else a for a in args]
             try:
                 result = fn.forward(_UNTRACKED, self._data, *arrays, **kwargs)
@@ -965,22 +990,46 @@ class Tensor:
             return self
         if self._node is None and self._requires_grad:
             raise RuntimeError(LEAF_INPLACE.format(shape=self.shape, op=name))
+        _check_no_grad_view(self, name)
         out = apply(fn, self, *args, **kwargs)
         ctx = out._node
         own = self._version_counter()
         if ctx.saved:
-            # The op may have saved self's current values, which we are about to overwrite:
+            # The op may have saved values in self's memory, which we are about to overwrite:
             # keep a private copy for backward instead (PyTorch saves 'original self' too).
-            ctx.saved = tuple(a.copy() if a is self._data else a for a in ctx.saved)
+            mine = self._data
+            ctx.saved = tuple(
+                a.copy() if a is not None and np.may_share_memory(a, mine) else a
+                for a in ctx.saved
+            )
             ctx.saved_versions = tuple(r for r in ctx.saved_versions if r[0] is not own)
-        self._write(out._data, name)
+        view = getattr(self, "_view_of", None)
+        if view is not None and self._data.flags.writeable:
+            # Writing into a view changes its base: give the base a node that puts the new
+            # values in (PyTorch's CopySlices), then make this view a view of the new base.
+            self._check_write(out._data, name)
+            base, view_fn, view_args = view
+            base._inplace(S.CopySlices, name, out, view_fn, view_args)
+            ctx = apply(view_fn, base, *view_args)._node
+        else:
+            self._write(out._data, name)
+        if getattr(self, "_retains_grad", False):
+            if self._node is not None:
+                self._node.retained = None  # .grad now comes from the new node only
+            ctx.retained = weakref.ref(self)
         self._node = ctx
         self._requires_grad = True
-        if getattr(self, "_retains_grad", False):
-            ctx.retained = weakref.ref(self)
         return self
 
     def _write(self, result: np.ndarray, name: str) -> None:
+        self._check_write(result, name)
+        try:
+            np.copyto(self._data, result, casting="same_kind")
+        except ValueError as err:
+            raise RuntimeError(f"{name}: cannot write into this tensor: {err}") from None
+        self._version_counter().bump(name)
+
+    def _check_write(self, result: np.ndarray, name: str) -> None:
         if result.shape != self._data.shape and np.broadcast_shapes(result.shape, self._data.shape) != self._data.shape:
             raise RuntimeError(
                 f"{name}: output with shape {self.shape} doesn't match the broadcast shape "
@@ -991,11 +1040,6 @@ class Tensor:
                 f"{name}: result dtype {result.dtype} can't be cast to the tensor's dtype "
                 f"{self._data.dtype}"
             )
-        try:
-            np.copyto(self._data, result, casting="same_kind")
-        except ValueError as err:
-            raise RuntimeError(f"{name}: cannot write into this tensor: {err}") from None
-        self._version_counter().bump(name)
 
     def add_(self, other: Any, alpha: float = 1) -> "Tensor":
         if alpha == 1:

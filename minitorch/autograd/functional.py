@@ -1,7 +1,7 @@
 """``autograd.grad`` and ``autograd.backward``."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from ..core.engine import run_backward
 from ..tensor import DOES_NOT_REQUIRE_GRAD, Tensor, _initial_grad, _make
@@ -67,7 +67,9 @@ def grad(
                     f"input {i} (shape {t.shape}) was not used to compute the outputs; pass "
                     "allow_unused=True to get None for it"
                 )
-        results.append(None if value is None else _make(value.copy() if value.base is not None or not value.flags.writeable else value))
+        # Always a copy: the engine may have captured the caller's grad_outputs, or one
+        # array for several inputs (Add returns its gradient twice).
+        results.append(None if value is None else _make(value.copy()))
     return tuple(results)
 
 

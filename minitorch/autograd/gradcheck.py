@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core.grad_mode import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 
 
 def numerical_grad(fn: Callable[..., Tensor], inputs: Sequence[Tensor], index: int,
@@ -14,15 +14,15 @@ def numerical_grad(fn: Callable[..., Tensor], inputs: Sequence[Tensor], index: i
     """d(sum(weights * fn(*inputs)))/d(inputs[index]) by central differences."""
     x = inputs[index]._data
     grad = np.zeros(x.shape, dtype=np.float64)
-    flat = x.reshape(-1)  # a view: writing it perturbs the input in place
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
+    # Index x itself (not a reshaped copy): a non-contiguous input must be perturbed too.
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
         plus = float((fn(*inputs)._data * weights).sum())
-        flat[i] = old - eps
+        x[i] = old - eps
         minus = float((fn(*inputs)._data * weights).sum())
-        flat[i] = old
-        grad.reshape(-1)[i] = (plus - minus) / (2 * eps)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * eps)
     return grad
 
 
@@ -49,7 +49,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: f
         weights = np.random.default_rng(seed).standard_normal(out.shape)
         for i in checked:
             inputs[i].grad = None
-        (out * Tensor(weights).double()).sum().backward()
+        (out * _make(np.asarray(weights))).sum().backward()  # float64, as numerical_grad uses
     for i in checked:
         analytic = inputs[i].grad
         analytic = np.zeros(inputs[i].shape) if analytic is None else analytic._data

@@ -108,9 +108,11 @@ def run_backward(
     gradient reaching each key is stored in it instead and no ``.grad`` is touched: this is
     ``autograd.grad``.
     """
-    # Arrays that must not become a leaf's .grad without a copy: the caller's gradients,
-    # and any array already given to another leaf (an op may return one array twice).
-    handed_out = {id(g) for g in grads}
+    # An op may return one array for several inputs (Add does), and a leaf's .grad is later
+    # updated in place (+=). So an array becomes a leaf's .grad without a copy only if it
+    # was sent nowhere else (nor is the caller's), and a pending gradient never is one.
+    sent = {id(g) for g in grads}
+    owned: set[int] = set()
 
     def deliver(edge: Any, grad: np.ndarray) -> None:
         if capture is not None:
@@ -121,9 +123,11 @@ def run_backward(
         variable = edge.variable if type(edge) is AccumulateGrad else edge
         if not variable.requires_grad:
             return  # frozen after the graph was built: PyTorch delivers nothing too
-        if id(grad) in handed_out or not grad.flags.writeable:
+        if id(grad) in sent or not grad.flags.writeable:
             grad = grad.copy()
-        handed_out.add(id(grad))
+        else:
+            owned.add(id(grad))
+        sent.add(id(grad))
         variable._accumulate_grad(grad)
 
     pending: dict[Context, np.ndarray] = {}
@@ -140,35 +144,50 @@ def run_backward(
     ready = [node for node in root_nodes if deps.get(node, 0) == 0]
     while ready:
         node = ready.pop()
-        grad = pending.pop(node)
-        if node.retained is not None and capture is None:
-            tensor = node.retained()
-            if tensor is not None:
-                deliver(tensor, grad)
-        if capture is not None and node in capture:
-            deliver(node, grad)
-        if node.freed:
-            raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
-        if node.saved_versions:
-            _check_versions(node)
-        input_grads = node.fn.backward(node, grad)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if not retain_graph and node.saved:
-            node.saved = ()
-            node.saved_versions = ()
-            node.freed = True
-        for edge, input_grad, (shape, dtype) in zip(node.next_edges, input_grads, node.input_meta):
-            if edge is None or input_grad is None:
+        grad = pending.pop(node, None)
+        if grad is None:
+            # No gradient reached this node (every path into it returned None, e.g. through
+            # zero_()): nothing to compute, but the nodes below must stop waiting for it.
+            input_grads: tuple = ()
+        else:
+            if node.retained is not None and capture is None:
+                tensor = node.retained()
+                if tensor is not None:
+                    deliver(tensor, grad)
+            if capture is not None and node in capture:
+                deliver(node, grad)
+            if node.freed:
+                raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
+            if node.saved_versions:
+                _check_versions(node)
+            input_grads = node.fn.backward(node, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if not retain_graph and node.saved:
+                node.saved = ()
+                node.saved_versions = ()
+                node.freed = True
+        for i, edge in enumerate(node.next_edges):
+            if edge is None:
                 continue
-            if input_grad.shape != shape:
-                input_grad = unbroadcast(input_grad, shape)
-            if input_grad.dtype != dtype:
-                input_grad = input_grad.astype(dtype)
+            input_grad = input_grads[i] if i < len(input_grads) else None
+            if input_grad is not None:
+                shape, dtype = node.input_meta[i]
+                if input_grad.shape != shape:
+                    input_grad = unbroadcast(input_grad, shape)
+                if input_grad.dtype != dtype:
+                    input_grad = input_grad.astype(dtype)
             if type(edge) is Context:
-                pending[edge] = pending[edge] + input_grad if edge in pending else input_grad
+                if input_grad is not None:
+                    if edge in pending:
+                        pending[edge] = pending[edge] + input_grad
+                    else:
+                        if id(input_grad) in owned:
+                            input_grad = input_grad.copy()
+                        sent.add(id(input_grad))
+                        pending[edge] = input_grad
                 deps[edge] -= 1
                 if deps[edge] == 0:
                     ready.append(edge)
-            else:
+            elif input_grad is not None:
                 deliver(edge, input_grad)

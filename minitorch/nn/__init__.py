@@ -8,11 +8,15 @@
 >>> model[0].weight.grad.shape
 (16, 4)
 """
-from . import functional, init, utils
+from . import freezing, functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
+from .freezing import (
+    count_parameters, freeze, freeze_to, frozen_parameters, summary, trainable_parameters,
+    unfreeze,
+)
 from .flatten import Flatten
 from .linear import Identity, Linear
 from .loss import (
@@ -33,8 +37,6 @@ __all__ = [
     "ReLU", "LeakyReLU", "GELU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout",
     "BatchNorm1d", "LayerNorm", "Embedding", "MSELoss", "L1Loss", "SmoothL1Loss",
     "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init",
-    "utils",
+    "utils", "freeze", "unfreeze", "freeze_to", "trainable_parameters", "frozen_parameters",
+    "count_parameters", "summary", "freezing",
 ]
-
-# The freezing helpers (freeze, unfreeze, freeze_to, trainable_parameters,
-# frozen_parameters, count_parameters, summary) are re-exported here from .freezing.

@@ -41,10 +41,11 @@ class MatMul(Function):
         b, a = ctx.saved
         a_ndim, b_ndim = ctx.ndims
         # Treat 1-D operands as matrices (a row, a column), as numpy's matmul does.
-        if a_ndim == 1:
-            grad = grad[..., None, :]
+        # Restore b's missing column first: for 1-D @ 1-D the gradient is 0-d.
         if b_ndim == 1:
             grad = grad[..., None]
+        if a_ndim == 1:
+            grad = grad[..., None, :]
         ga = gb = None
         if ctx.needs_input_grad[0]:
             b2 = b[:, None] if b_ndim == 1 else b

@@ -87,10 +87,11 @@ class Var(Function):
         axes = normalize_dims(dim, a.ndim)
         n = _count(a.shape, axes)
         centered = a - a.mean(axis=axes, keepdims=True)
+        denom = max(n - correction, 0)
         ctx.save_for_backward(centered)
-        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, max(n - correction, 0)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, denom
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.sum(centered * centered, axis=axes, keepdims=keepdim) / ctx.denom
+            return np.sum(centered * centered, axis=axes, keepdims=keepdim) / denom
 
     @staticmethod
     def backward(ctx, grad):

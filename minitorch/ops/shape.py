@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.function import Function
+from ._util import normalize_dims
 
 
 class Reshape(Function):
@@ -30,12 +31,12 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, a, dims):
-        if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
+        dims = normalize_dims(dims, a.ndim)  # an out-of-range dim is an IndexError
+        if sorted(dims) != list(range(a.ndim)):
             raise RuntimeError(
                 f"permute(): dims {tuple(dims)} must be a permutation of the {a.ndim} dims "
                 f"of a tensor of shape {a.shape}"
             )
-        dims = tuple(d % a.ndim for d in dims)
         ctx.dims = dims
         return np.transpose(a, dims)
 
@@ -49,8 +50,9 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, a, dim0, dim1):
-        ctx.dims = (dim0, dim1)
-        return np.swapaxes(a, dim0, dim1)
+        dims = normalize_dims((dim0, dim1), a.ndim)
+        ctx.dims = dims
+        return np.swapaxes(a, *dims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -72,7 +74,7 @@ class Expand(Function):
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
-        axis = dim % arrays[0].ndim
+        (axis,) = normalize_dims(dim, arrays[0].ndim)
         ctx.axis = axis
         ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
         return np.concatenate(arrays, axis=axis)
@@ -108,7 +110,11 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
-        return a[index]
+        out = a[index]
+        if type(out) is not np.ndarray and _is_basic(index):
+            # numpy gives a copied scalar for a[i, j]; PyTorch a view: x[0].zero_() writes x.
+            out = a[(*(index if isinstance(index, tuple) else (index,)), Ellipsis)]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -139,6 +145,32 @@ class SetItem(Function):
         if ctx.needs_input_grad[1]:
             gv = grad[ctx.index]
         return ga, gv
+
+
+class _Scratch:
+    """A throwaway ctx for running a view op's forward on another array."""
+
+
+class CopySlices(Function):
+    """A base after an in-place op on its view ``view_fn(base, *view_args)``: the view's
+    places hold ``values``, the rest is unchanged (PyTorch's CopySlices)."""
+
+    @staticmethod
+    def forward(ctx, base, values, view_fn, view_args):
+        ctx.view_fn, ctx.view_args = view_fn, view_args
+        out = base.copy()  # C-contiguous, so the view op gives a view of it again
+        view_fn.forward(_Scratch(), out, *view_args)[...] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # A writable C-contiguous copy, so the view op gives a view of it (reshaping an
+        # F-ordered array would copy, and the zeroing below would be lost).
+        grad = np.array(grad, order="C")
+        region = ctx.view_fn.forward(_Scratch(), grad, *ctx.view_args)
+        g_values = np.array(region) if ctx.needs_input_grad[1] else None
+        region[...] = 0
+        return grad, g_values
 
 
 class Tile(Function):
