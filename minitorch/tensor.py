@@ -65,18 +65,6 @@ class VersionCounter:
         self.last_op = op
 
 
-class _SavedArray:
-    """Describes a saved array in the 'modified by an inplace operation' error."""
-
-    __slots__ = ("role", "shape", "dtype")
-
-    def __init__(self, role: str, array: np.ndarray) -> None:
-        self.role, self.shape, self.dtype = role, array.shape, array.dtype
-
-    def __str__(self) -> str:
-        return f"tensor of shape {self.shape} and dtype {self.dtype} ({self.role})"
-
-
 class _UntrackedContext:
     """The ctx an op gets when nothing is recorded: it keeps nothing at all."""
 
@@ -140,50 +128,52 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
             _share_version_if_view(result, fn, args)
         return result
 
-    ctx = Context(fn)
-    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+    needs = []
+    edges = []
+    meta = []
+    for a in args:
+        if isinstance(a, Tensor):
+            data = a._data
+            meta.append((data.shape, data.dtype))
+            if a._requires_grad:
+                needs.append(True)
+                node = a._node
+                edges.append(node if node is not None else a._accumulator())
+                continue
+        else:
+            meta.append(_NO_META)
+        needs.append(False)
+        edges.append(None)
+    ctx = Context(fn, tuple(needs), tuple(edges), tuple(meta))
     try:
         out = _result_array(fn.forward(ctx, *arrays, **kwargs), fn, arrays)
     except (ValueError, TypeError) as err:
         raise _op_error(fn, args, err) from None
     if out.dtype.kind != "f":  # integer and bool results never require grad
         return _make(out)
-    edges = []
-    meta = []
-    for a in args:
-        if isinstance(a, Tensor):
-            meta.append((a._data.shape, a._data.dtype))
-            if a._requires_grad:
-                edges.append(a._node if a._node is not None else a._accumulator())
-            else:
-                edges.append(None)
-        else:
-            edges.append(None)
-            meta.append(_NO_META)
-    ctx.next_edges = tuple(edges)
-    ctx.input_meta = tuple(meta)
     result = _make(out, True, ctx)
     if fn.is_view:
         _share_version_if_view(result, fn, args)
     if ctx.saved:
-        ctx.saved_versions = _saved_versions(ctx, args, result)
+        ctx.saved_versions = _saved_versions(ctx.saved, args, result)
     return result
 
 
-def _saved_versions(ctx: Context, args: tuple, result: "Tensor") -> tuple:
-    """Version of every tensor whose array the op saved, checked again at backward."""
+def _saved_versions(saved: tuple, args: tuple, result: "Tensor") -> tuple:
+    """(version counter, its value now, where the array sits in ``saved``, whose it is) for
+    every saved array that is a tensor's: checked again when backward uses them."""
     records = []
-    for array in ctx.saved:
+    for position, array in enumerate(saved):
         if array is None:
             continue
         if array is result._data:
-            records.append((result._version_counter(), result._version_counter().value,
-                            _SavedArray(f"the output of {ctx.fn.__name__}", array)))
+            counter = result._version_counter()
+            records.append((counter, counter.value, position, -1))
             continue
         for i, a in enumerate(args):
             if isinstance(a, Tensor) and array is a._data:
                 counter = a._version_counter()
-                records.append((counter, counter.value, _SavedArray(f"input {i}", array)))
+                records.append((counter, counter.value, position, i))
                 break
     return tuple(records)
 

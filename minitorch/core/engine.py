@@ -69,11 +69,14 @@ MODIFIED_INPLACE = (
 
 
 def _check_versions(node: Context) -> None:
-    for counter, expected, what in node.saved_versions:
+    for counter, expected, position, owner in node.saved_versions:
         if counter.value != expected:
+            array = node.saved[position]
+            whose = f"the output of {node.fn.__name__}" if owner < 0 else f"input {owner}"
             raise RuntimeError(
                 MODIFIED_INPLACE.format(
-                    what=what, node=node.name(), now=counter.value, then=expected,
+                    what=f"tensor of shape {array.shape} and dtype {array.dtype} ({whose})",
+                    node=node.name(), now=counter.value, then=expected,
                     op=counter.last_op or "an in-place operation",
                 )
             )
@@ -142,13 +145,15 @@ def run_backward(
 
     deps = _count_dependencies(root_nodes)
     ready = [node for node in root_nodes if deps.get(node, 0) == 0]
+    take = pending.pop
     while ready:
         node = ready.pop()
-        grad = pending.pop(node, None)
+        grad = take(node, None)
+        edges = node.next_edges
         if grad is None:
             # No gradient reached this node (every path into it returned None, e.g. through
             # zero_()): nothing to compute, but the nodes below must stop waiting for it.
-            input_grads: tuple = ()
+            input_grads: tuple = (None,) * len(edges)
         else:
             if node.retained is not None and capture is None:
                 tensor = node.retained()
@@ -163,16 +168,16 @@ def run_backward(
             input_grads = node.fn.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if len(input_grads) < len(edges):
+                input_grads += (None,) * (len(edges) - len(input_grads))
             if not retain_graph and node.saved:
                 node.saved = ()
                 node.saved_versions = ()
                 node.freed = True
-        for i, edge in enumerate(node.next_edges):
+        for edge, input_grad, (shape, dtype) in zip(edges, input_grads, node.input_meta):
             if edge is None:
                 continue
-            input_grad = input_grads[i] if i < len(input_grads) else None
             if input_grad is not None:
-                shape, dtype = node.input_meta[i]
                 if input_grad.shape != shape:
                     input_grad = unbroadcast(input_grad, shape)
                 if input_grad.dtype != dtype:
@@ -186,8 +191,9 @@ def run_backward(
                             input_grad = input_grad.copy()
                         sent.add(id(input_grad))
                         pending[edge] = input_grad
-                deps[edge] -= 1
-                if deps[edge] == 0:
+                remaining = deps[edge] - 1
+                deps[edge] = remaining
+                if remaining == 0:
                     ready.append(edge)
             elif input_grad is not None:
                 deliver(edge, input_grad)

@@ -46,13 +46,14 @@ class Context:
         "__dict__",
     )
 
-    def __init__(self, fn: type) -> None:
+    def __init__(self, fn: type, needs_input_grad: tuple[bool, ...] = (),
+                 next_edges: tuple = (), input_meta: tuple = ()) -> None:
         self.fn = fn
+        self.needs_input_grad = needs_input_grad
+        self.next_edges = next_edges  # per input: a Context, an AccumulateGrad or None
+        self.input_meta = input_meta  # per input: (shape, dtype), to unbroadcast and cast
         self.saved: tuple = ()
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self.next_edges: tuple = ()
-        self.input_meta: tuple = ()
-        self.saved_versions: tuple = ()
+        self.saved_versions: tuple = ()  # (counter, value, position in saved, input index)
         self.freed = False
         self.retained: Any = None
 
