@@ -259,6 +259,8 @@ def _output_shapes(model: Module, modules: list[tuple[str, Module]],
     """Run one forward pass, recording each module's output shape (first call wins)."""
     if dtype is None:
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
+    if isinstance(input_shape, int):
+        input_shape = (input_shape,)
     x = zeros(*tuple(input_shape), dtype=dtype)
     shapes: dict[str, str] = {}
     patched = []

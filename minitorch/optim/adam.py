@@ -58,7 +58,7 @@ class Adam(Optimizer):
         if "betas" in options:
             betas = options["betas"]
             if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-                raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r} ({where})")
+                raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r} (in {where})")
             for i, beta in enumerate(betas):
                 _check_range({f"beta parameter at index {i}": beta},
                              f"beta parameter at index {i}", where, 0.0, 1.0, high_open=True)
@@ -97,11 +97,12 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = _make(v.copy())
                 v = state["max_exp_avg_sq"]._data
                 np.maximum(v, state["exp_avg_sq"]._data, out=v)
+            # lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with sqrt(bc2) moved out: one pass less
+            root_bc2 = math.sqrt(1 - beta2**t)
             np.sqrt(v, out=tmp)
-            tmp /= math.sqrt(1 - beta2**t)
-            tmp += eps
+            tmp += eps * root_bc2
             np.divide(m, tmp, out=tmp)
-            tmp *= lr / (1 - beta1**t)
+            tmp *= lr * root_bc2 / (1 - beta1**t)
             d -= tmp
 
 

@@ -66,7 +66,8 @@ class LRScheduler:
         return lr
 
     def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last ``step()``, one per param group.
+        """The learning rates set by the last ``step()``, one per param group (a group
+        added since then shows its current rate).
 
         >>> import minitorch as mt
         >>> from minitorch import optim
@@ -77,12 +78,13 @@ class LRScheduler:
         >>> sched.get_last_lr()
         [0.5]
         """
-        return list(self._last_lr)
+        added = self.optimizer.param_groups[len(self._last_lr):]  # since the last step()
+        return list(self._last_lr) + [group["lr"] for group in added]
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch and set every group's learning rate."""
-        self._step_count += 1
         self._add_new_groups()
+        self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
@@ -127,8 +129,8 @@ class LRScheduler:
             setattr(self, key, _plain(value))
 
     def __repr__(self) -> str:
-        options = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._options)
-        return f"{type(self).__name__}({options}, last_epoch={self.last_epoch})"
+        options = [f"{k}={getattr(self, k)!r}" for k in (*self._options, "last_epoch")]
+        return f"{type(self).__name__}({', '.join(options)})"
 
 
 _LRScheduler = LRScheduler  # PyTorch's older name

@@ -71,7 +71,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self._check_options(self.defaults, "defaults")
+        self._check_options(self.defaults, "the optimizer's arguments")
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._warned: set[str] = set()
@@ -502,13 +502,13 @@ def _check_range(options: Mapping[str, Any], key: str, where: str, low: float = 
         return
     value = options[key]
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{key} must be a number, got {type(value).__name__} ({where})")
+        raise TypeError(f"{key} must be a number, got {type(value).__name__} (in {where})")
     upper_ok = value < high if high_open else value <= high
     if not (value >= low and upper_ok):  # also rejects NaN
-        bound = f"in [{low}, {high})" if high_open else (
-            f">= {low}" if high == math.inf else f"in [{low}, {high}]")
-        label = "learning rate" if key == "lr" else f"{key} value"
-        raise ValueError(f"Invalid {label}: {value} (must be {bound}; {where})")
+        bound = f"in [{low:g}, {high:g})" if high_open else (
+            f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]")
+        label = {"lr": "learning rate"}.get(key, key if key.startswith("beta") else f"{key} value")
+        raise ValueError(f"Invalid {label}: {value}; it must be {bound} (in {where})")
 
 
 def _copy_value(value: Any) -> Any:

@@ -54,7 +54,7 @@ class SGD(Optimizer):
         if options.get("nesterov") and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise ValueError(
                 f"Nesterov momentum requires a momentum and zero dampening, got momentum="
-                f"{options['momentum']}, dampening={options['dampening']} ({where})"
+                f"{options['momentum']}, dampening={options['dampening']} (in {where})"
             )
 
     def _update(self, group: dict[str, Any], params: list[Tensor],
