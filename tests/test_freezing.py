@@ -2,6 +2,7 @@
 freezing traps closed end to end (plain attributes, shared weights, BatchNorm)."""
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -271,3 +272,15 @@ def test_frozen_batchnorm_keeps_its_statistics_until_unfrozen():
     unfreeze(model)
     model(x)
     assert not np.array_equal(model[1].running_mean.detach().numpy(), stats[0])
+
+
+def test_tied_weights_are_still_found_after_deepcopy():
+    encoder, decoder = nn.Linear(4, 4), nn.Linear(4, 4)
+    decoder.weight = encoder.weight
+    model = copy.deepcopy(nn.Sequential(encoder, decoder))
+    with pytest.warns(UserWarning, match="tied weights"):
+        nn.freeze(model[0])
+    assert not model[1].weight.requires_grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.freeze(nn.Linear(2, 2))  # nothing shared: no warning

@@ -15,14 +15,13 @@ switch (dropout, batch statistics), which ``summary()`` shows in its own column.
 """
 from __future__ import annotations
 
-import gc
 import warnings
 from typing import Any, Iterable, TypeVar
 
 from ..core.grad_mode import no_grad
 from ..creation import zeros
 from ..tensor import Tensor
-from .module import Module
+from .module import Module, parameter_holders
 
 T = TypeVar("T")
 
@@ -352,20 +351,16 @@ def _set_requires_grad(target: Any, flag: bool) -> None:
 
 
 def _warn_shared_outside(params: list[Tensor], roots: list[Module], done: str) -> None:
-    """Warn when a parameter just changed is also held by a layer outside ``roots``.
-
-    A Parameter does not know the layers that hold it, so this scans the live Modules
-    (``gc.get_objects``, tens of milliseconds in a large process); it runs only when some
-    flag changed, and freezing is rare.
-    """
+    """Warn when a parameter just changed is also held by a layer outside ``roots``."""
     inside = {id(m) for root in roots for m in root.modules()}
     wanted = {id(p): p for p in params}
     outside: dict[int, list[str]] = {}
-    for obj in gc.get_objects():
-        if issubclass(type(obj), Module) and id(obj) not in inside:
-            for name, p in obj.__dict__.get("_parameters", {}).items():
-                if p is not None and id(p) in wanted:
-                    outside.setdefault(id(p), []).append(f"{type(obj).__name__}.{name}")
+    for p in params:
+        for holder in parameter_holders(p):
+            if id(holder) not in inside:
+                names = [n for n, q in holder._parameters.items() if q is p]
+                outside.setdefault(id(p), []).extend(
+                    f"{type(holder).__name__}.{n}" for n in names)
     for pid, owners in outside.items():
         warnings.warn(
             f"a parameter of shape {tuple(wanted[pid].shape)} that was just {done} is also "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+import weakref
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator, Mapping
 
@@ -37,6 +38,30 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return super().__repr__()
+
+
+# The modules that hold each parameter, weakly: lets freeze() warn about tied weights held
+# by layers outside the module it was given, without scanning the whole heap. Keyed by id
+# (a Tensor's == is elementwise, so tensors cannot be compared as dict keys).
+_HOLDERS: dict[int, tuple[weakref.ref, weakref.WeakSet]] = {}
+
+
+def _note_holder(param: Parameter, module: "Module") -> None:
+    key = id(param)
+    entry = _HOLDERS.get(key)
+    if entry is None or entry[0]() is not param:
+        entry = (weakref.ref(param, lambda _, key=key: _HOLDERS.pop(key, None)), weakref.WeakSet())
+        _HOLDERS[key] = entry
+    entry[1].add(module)
+
+
+def parameter_holders(param: Tensor) -> list["Module"]:
+    """The live modules that hold ``param`` as one of their own parameters."""
+    entry = _HOLDERS.get(id(param))
+    if entry is None or entry[0]() is not param:
+        return []
+    return [m for m in entry[1]
+            if any(p is param for p in m.__dict__.get("_parameters", {}).values())]
 
 
 class Module:
@@ -124,6 +149,13 @@ class Module:
             _warn_unregistered(self, name, value)
             object.__setattr__(self, name, value)
 
+    def __setstate__(self, state: dict) -> None:
+        # copy.deepcopy and unpickling fill __dict__ directly: note the new holders too.
+        self.__dict__.update(state)
+        for param in state.get("_parameters", {}).values():
+            if param is not None:
+                _note_holder(param, self)
+
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: registered names live in the three dicts.
         d = self.__dict__
@@ -167,6 +199,8 @@ class Module:
                 f"(nn.Parameter or None required): wrap it as nn.Parameter(tensor)"
             )
         self._parameters[name] = param
+        if param is not None:
+            _note_holder(param, self)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a tensor that is state but not a parameter (e.g. running statistics).
