@@ -6,29 +6,62 @@
 >>> x.grad
 tensor([2., 4.])
 """
-from . import cuda
+from . import (  # noqa: E402 - the data layer sits above nn
+    autograd,  # noqa: E402 - sits above tensor in the layers
+    cuda,
+    data,
+    nn,  # noqa: E402 - above tensor/autograd in the layers
+    optim,  # noqa: E402 - above nn
+    train,  # noqa: E402 - the top layer: fit / evaluate
+    utils,
+)
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
-    arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal, ones,
-    ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
     zeros_like,
 )
 from .device import device
 from .dtype import (
-    bool, double, dtype, float, float16, float32, float64, half, int, int8, int16, int32,
-    int64, long, short, uint8,
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
 )
 from .functions import *  # noqa: F403 - the functional forms of Tensor methods
 from .functions import __all__ as _function_names
-from .rng import manual_seed, get_rng_state, set_rng_state
-from .tensor import Tensor
-
-from . import autograd  # noqa: E402 - sits above tensor in the layers
-from . import nn  # noqa: E402 - above tensor/autograd in the layers
-from . import optim  # noqa: E402 - above nn
-from . import data, utils  # noqa: E402 - the data layer sits above nn
-from . import train  # noqa: E402 - the top layer: fit / evaluate
+from .rng import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save  # noqa: E402
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 
@@ -38,6 +71,7 @@ __all__ = [
     "full_like", "empty_like", "rand_like", "randn_like", "manual_seed", "get_rng_state",
     "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "device", "dtype", "float16", "float32", "float64", "half", "float", "double", "int8",
-    "int16", "int32", "int64", "uint8", "short", "int", "long", "bool", "autograd", "cuda", "data", "utils", "nn", "save", "load", "optim", "train",
+    "int16", "int32", "int64", "uint8", "short", "int", "long", "bool", "autograd", "cuda",
+    "nn", "optim", "data", "utils", "train", "save", "load",
     *_function_names,
 ]

@@ -100,14 +100,17 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     if dtype is None:
         dtype = (dtypes.bool if isinstance(fill_value, bool)
                  else dtypes.int64 if isinstance(fill_value, int) else dtypes.float32)
-    return _finish(np.full(shape, fill_value, dtypes.to_numpy_dtype(dtype)), None, requires_grad, device)
+    data = np.full(shape, fill_value, dtypes.to_numpy_dtype(dtype))
+    return _finish(data, None, requires_grad, device)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
     return zeros(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad, device=device)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
     return ones(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad, device=device)
 
 
@@ -171,9 +174,13 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, dtype: Any = None,
            device: Any = None, requires_grad: bool = False) -> Tensor:
     """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers."""
     mean_a, std_a = _tensor_data(mean), _tensor_data(std)
-    shape = _shape_arg((size,)) if size is not None else np.broadcast_shapes(np.shape(mean_a), np.shape(std_a))
+    if size is not None:
+        shape = _shape_arg((size,))
+    else:
+        shape = np.broadcast_shapes(np.shape(mean_a), np.shape(std_a))
     data = generator().normal(mean_a, std_a, shape)
-    return _finish(data.astype(dtypes.to_numpy_dtype(dtype or dtypes.float32)), None, requires_grad, device)
+    data = data.astype(dtypes.to_numpy_dtype(dtype or dtypes.float32))
+    return _finish(data, None, requires_grad, device)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
@@ -182,7 +189,8 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
     if high is None or isinstance(high, (tuple, list)):
         low, high, size = 0, low, high if high is not None else size
     data = generator().integers(low, high, size=_shape_arg((size,)) if size != () else ())
-    return _finish(np.asarray(data, dtype=dtypes.to_numpy_dtype(dtype or dtypes.int64)), None, False, device)
+    data = np.asarray(data, dtype=dtypes.to_numpy_dtype(dtype or dtypes.int64))
+    return _finish(data, None, False, device)
 
 
 def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:

@@ -50,7 +50,8 @@ bool = dtype("bool", np.bool_)  # noqa: A001 - PyTorch's name
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 
-_BY_NUMPY = {d.np_dtype: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
+_BY_NUMPY = {d.np_dtype: d for d in _ALL}
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:

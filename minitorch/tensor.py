@@ -696,7 +696,9 @@ class Tensor:
 
     def mm(self, other: "Tensor") -> "Tensor":
         if self.ndim != 2 or other.ndim != 2:
-            raise RuntimeError(f"mm() expects 2-D tensors, got shapes {self.shape} and {other.shape}")
+            raise RuntimeError(
+                f"mm() expects 2-D tensors, got shapes {self.shape} and {other.shape}"
+            )
         return self @ other
 
     # comparisons: boolean results, never tracked
@@ -909,17 +911,15 @@ class Tensor:
         return apply(S.Permute, self, _shape_arg(dims))
 
     def unsqueeze(self, dim: int) -> "Tensor":
-        ndim = self.ndim + 1
-        if not -ndim <= dim < ndim:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
-        dim %= ndim
+        (dim,) = normalize_dims(dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim: Any = None) -> "Tensor":
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
         axes = normalize_dims(dim, self.ndim)
-        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
+        kept = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
+        return self.reshape(kept)
 
     def expand(self, *sizes: Any) -> "Tensor":
         sizes = _shape_arg(sizes)
@@ -948,7 +948,8 @@ class Tensor:
         value = _to_array(value)
         if value is NotImplemented:
             raise TypeError(f"can't assign a {type(value).__name__} to a tensor")
-        if _state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        value_tracked = isinstance(value, Tensor) and value._requires_grad
+        if _state.enabled and (self._requires_grad or value_tracked):
             self._inplace(S.SetItem, "__setitem__", value, index=index)
             return
         _check_no_grad_view(self, "__setitem__")
@@ -1020,7 +1021,8 @@ class Tensor:
         self._version_counter().bump(name)
 
     def _check_write(self, result: np.ndarray, name: str) -> None:
-        if result.shape != self._data.shape and np.broadcast_shapes(result.shape, self._data.shape) != self._data.shape:
+        shape = self._data.shape
+        if result.shape != shape and np.broadcast_shapes(result.shape, shape) != shape:
             raise RuntimeError(
                 f"{name}: output with shape {self.shape} doesn't match the broadcast shape "
                 f"{result.shape}"
@@ -1125,7 +1127,9 @@ def _tensor_data(value: Any) -> Any:
     """The array behind a tensor, or the value itself (lists of tensors included)."""
     if isinstance(value, Tensor):
         return value._data
-    if isinstance(value, (list, tuple)) and value and any(isinstance(v, (Tensor, list, tuple)) for v in value):
+    nested = isinstance(value, (list, tuple)) and any(
+        isinstance(v, (Tensor, list, tuple)) for v in value)
+    if nested:
         return [_tensor_data(v) for v in value]
     return value
 

@@ -145,7 +145,8 @@ class Trainer:
 
     def __init__(self, model: Any, loss_fn: Callable, optimizer: Any, scheduler: Any = None,
                  metrics: Mapping[str, Metric] | None = None) -> None:
-        self.model, self.loss_fn, self.optimizer, self.scheduler = model, loss_fn, optimizer, scheduler
+        self.model, self.loss_fn = model, loss_fn
+        self.optimizer, self.scheduler = optimizer, scheduler
         self.metrics = dict(metrics or {})
         self.history = History()
         self.stop_training = False
@@ -186,7 +187,9 @@ def _resolve_metrics(metrics: Any) -> dict[str, Metric]:
     for m in metrics:
         if isinstance(m, str):
             if m not in METRICS:
-                raise ValueError(f"unknown metric {m!r}; known: {sorted(METRICS)} or pass a callable")
+                raise ValueError(
+                    f"unknown metric {m!r}; known: {sorted(METRICS)}, or pass a callable"
+                )
             resolved[m] = METRICS[m]
         else:
             resolved[getattr(m, "__name__", "metric")] = m

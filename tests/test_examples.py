@@ -29,7 +29,8 @@ def test_transfer_learning_example_learns_and_keeps_the_frozen_body(capsys):
     assert result["frozen_head"]["accuracy"] > result["chance"] + 0.4
     assert result["finetuned"]["accuracy"] > result["chance"] + 0.4
     assert result["frozen_head"]["trainable"] < result["finetuned"]["trainable"]
-    assert result["frozen_head"]["frozen"] == result["finetuned"]["trainable"] - result["frozen_head"]["trainable"]
+    frozen_head, finetuned = result["frozen_head"], result["finetuned"]
+    assert frozen_head["frozen"] == finetuned["trainable"] - frozen_head["trainable"]
     # the table shows the measured numbers, not made-up ones
     assert f"{result['frozen_head']['accuracy']:.3f}" in printed
     assert f"{result['scratch']['accuracy']:.3f}" in printed

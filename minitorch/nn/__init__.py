@@ -13,11 +13,16 @@ from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tan
 from .container import ModuleList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
+from .flatten import Flatten
 from .freezing import (
-    count_parameters, freeze, freeze_to, frozen_parameters, summary, trainable_parameters,
+    count_parameters,
+    freeze,
+    freeze_to,
+    frozen_parameters,
+    summary,
+    trainable_parameters,
     unfreeze,
 )
-from .flatten import Flatten
 from .linear import Identity, Linear
 from .loss import (
     BCELoss,
