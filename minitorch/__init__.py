@@ -6,15 +6,7 @@
 >>> x.grad
 tensor([2., 4.])
 """
-from . import (  # noqa: E402 - the data layer sits above nn
-    autograd,  # noqa: E402 - sits above tensor in the layers
-    cuda,
-    data,
-    nn,  # noqa: E402 - above tensor/autograd in the layers
-    optim,  # noqa: E402 - above nn
-    train,  # noqa: E402 - the top layer: fit / evaluate
-    utils,
-)
+# ruff: noqa: I001  (the imports follow the layers of the package, not the alphabet)
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -60,8 +52,11 @@ from .dtype import (
 from .functions import *  # noqa: F403 - the functional forms of Tensor methods
 from .functions import __all__ as _function_names
 from .rng import get_rng_state, manual_seed, set_rng_state
-from .serialization import load, save  # noqa: E402
+from .serialization import load, save
 from .tensor import Tensor
+
+# The packages above the tensor layer, in the order of the layers (see DESIGN.md).
+from . import autograd, cuda, nn, optim, data, utils, train  # noqa: E402
 
 __version__ = "0.1.0"
 
