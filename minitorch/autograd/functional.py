@@ -17,6 +17,17 @@ def _root(t: Tensor) -> Any:
     return t._node if t._node is not None else t._accumulator()
 
 
+def _roots_and_grads(outputs: list, grad_outputs: list) -> tuple[list, list]:
+    """Where backward starts (each output's node) and the gradient it starts with."""
+    roots, grads = [], []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
+        roots.append(_root(out))
+        grads.append(_initial_grad(out, g))
+    return roots, grads
+
+
 def grad(
     outputs: Any,
     inputs: Any,
@@ -48,12 +59,7 @@ def grad(
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"input {i} of autograd.grad does not require grad")
-    roots, grads = [], []
-    for out, g in zip(outputs, grad_outputs):
-        if not out.requires_grad:
-            raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
-        roots.append(_root(out))
-        grads.append(_initial_grad(out, g))
+    roots, grads = _roots_and_grads(outputs, grad_outputs)
     capture: dict[Any, Any] = {_root(t): None for t in inputs}
     run_backward(roots, grads, retain_graph=bool(retain_graph), capture=capture)
     results = []
@@ -76,11 +82,5 @@ def grad(
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None) -> None:
     """Accumulate gradients of several tensors into the leaves' ``.grad`` at once."""
     tensors = _as_list(tensors)
-    grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
-    roots, grads = [], []
-    for t, g in zip(tensors, grad_tensors):
-        if not t.requires_grad:
-            raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
-        roots.append(_root(t))
-        grads.append(_initial_grad(t, g))
+    roots, grads = _roots_and_grads(tensors, _as_list(grad_tensors) or [None] * len(tensors))
     run_backward(roots, grads, retain_graph=bool(retain_graph))

@@ -56,7 +56,23 @@ class _GradModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):
+class _FixedModeContext(_GradModeContext):
+    """A switch to one fixed mode; also usable as a bare decorator (``@no_grad``)."""
+
+    _fixed_mode: bool
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        if func is not None:  # used bare: @no_grad
+            _GradModeContext.__init__(self, cls._fixed_mode)
+            return self(func)
+        return self
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        super().__init__(self._fixed_mode)
+
+
+class no_grad(_FixedModeContext):
     """Context manager and decorator that turns recording off.
 
     Inside, no operation builds a graph or keeps arrays for backward; no tensor's
@@ -70,18 +86,10 @@ class no_grad(_GradModeContext):
     (False, True)
     """
 
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        self = super().__new__(cls)
-        if func is not None:  # bare decorator: @no_grad
-            _GradModeContext.__init__(self, False)
-            return self(func)
-        return self
-
-    def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        super().__init__(False)
+    _fixed_mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_FixedModeContext):
     """Context manager and decorator that turns recording on (inside ``no_grad``, say).
 
     >>> import minitorch as mt
@@ -93,15 +101,7 @@ class enable_grad(_GradModeContext):
     True
     """
 
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        self = super().__new__(cls)
-        if func is not None:  # bare decorator: @enable_grad
-            _GradModeContext.__init__(self, True)
-            return self(func)
-        return self
-
-    def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        super().__init__(True)
+    _fixed_mode = True
 
 
 class set_grad_enabled(_GradModeContext):
