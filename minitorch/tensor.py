@@ -209,21 +209,21 @@ def _check_no_grad_view(t: "Tensor", op: str) -> None:
 
 
 _new = object.__new__
-_set_data = None  # filled in below, once the class exists
 
 
 def _make(data: np.ndarray, requires_grad: bool = False, node: Context | None = None) -> "Tensor":
     """Wrap an array as a Tensor without copying (the internal constructor)."""
     t = _new(Tensor)
-    _set_data(t, data)
-    _set_requires_grad(t, requires_grad)
-    _set_node(t, node)
+    t._data = data
+    t._requires_grad = requires_grad
+    t._node = node
     return t
 
 
 def _to_array(value: Any) -> Any:
     """Plain Python scalars stay as they are (numpy keeps the tensor's dtype for them)."""
-    if isinstance(value, Tensor):
+    kind = type(value)
+    if kind is float or kind is int or isinstance(value, Tensor):
         return value
     if isinstance(value, np.generic):  # before float: np.float64 subclasses it
         return value.item()
@@ -277,12 +277,6 @@ class Tensor:
         self._node = None
 
     # ----------------------------------------------------------------- attributes
-    def __setattr__(self, name: str, value: Any) -> None:
-        try:
-            object.__setattr__(self, name, value)
-        except AttributeError:
-            raise AttributeError(_unknown_attribute(name)) from None
-
     @property
     def shape(self) -> tuple[int, ...]:
         return self._data.shape
@@ -1088,21 +1082,31 @@ class Tensor:
         return self.div_(other)
 
 
-_set_data = Tensor._data.__set__  # type: ignore[attr-defined]
-_set_requires_grad = Tensor._requires_grad.__set__  # type: ignore[attr-defined]
-_set_node = Tensor._node.__set__  # type: ignore[attr-defined]
+# Misspellings of the attributes people set on tensors. __slots__ already rejects every
+# unknown attribute; these few also say what was meant, at no cost to normal attributes
+# (a __setattr__ override would slow every tensor the library creates).
+_TYPOS = {
+    "require_grad": "requires_grad", "requires_grads": "requires_grad",
+    "require_grads": "requires_grad", "requiresgrad": "requires_grad",
+    "requires_gradient": "requires_grad", "require_gradient": "requires_grad",
+    "reqires_grad": "requires_grad", "requries_grad": "requires_grad",
+    "grad_required": "requires_grad", "trainable": "requires_grad",
+    "frozen": "requires_grad", "grads": "grad", "gradient": "grad",
+}
 
-_PUBLIC_SETTABLE = ("requires_grad", "grad", "data")
+
+def _typo_trap(name: str, meant: str) -> property:
+    message = (f"'Tensor' object has no attribute {name!r} (tensors take no new attributes); "
+               f"did you mean {meant!r}?")
+
+    def fail(self: Tensor, value: Any = None) -> None:
+        raise AttributeError(message)
+
+    return property(fail, fail)
 
 
-def _unknown_attribute(name: str) -> str:
-    import difflib
-
-    hint = difflib.get_close_matches(name, _PUBLIC_SETTABLE, n=1, cutoff=0.6)
-    message = f"'Tensor' object has no attribute {name!r} (tensors accept no new attributes)"
-    if hint:
-        message += f"; did you mean {hint[0]!r}?"
-    return message
+for _name, _meant in _TYPOS.items():
+    setattr(Tensor, _name, _typo_trap(_name, _meant))
 
 
 def _initial_grad(t: Tensor, gradient: Any) -> np.ndarray:
