@@ -1096,11 +1096,11 @@ _TYPOS = {
 
 
 def _typo_trap(name: str, meant: str) -> property:
-    message = (f"'Tensor' object has no attribute {name!r} (tensors take no new attributes); "
-               f"did you mean {meant!r}?")
-
     def fail(self: Tensor, value: Any = None) -> None:
-        raise AttributeError(message)
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r} (tensors take no new "
+            f"attributes); did you mean {meant!r}?"
+        )
 
     return property(fail, fail)
 

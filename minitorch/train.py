@@ -22,6 +22,9 @@ from .rng import get_rng_state, set_rng_state
 from .serialization import load, save
 from .tensor import Tensor
 
+__all__ = ["fit", "evaluate", "accuracy", "History", "Callback", "EarlyStopping", "Checkpoint",
+           "Trainer", "METRICS"]
+
 Metric = Callable[[Tensor, Tensor], float]
 
 

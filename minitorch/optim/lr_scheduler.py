@@ -7,7 +7,9 @@ Every param group follows the schedule with its own learning rate.
 scheduler was built joins the schedule where it is: its learning rate at that moment is kept
 and, from the next ``step()`` on, changes by the same factors as the other groups' (for
 example, with StepLR, it is multiplied by ``gamma`` at the next multiple of ``step_size``).
-PyTorch's schedulers silently leave such a group out.
+PyTorch 2.13's StepLR and CosineAnnealingLR do the same; its LambdaLR raises at the next
+``step()``, while minitorch's asks for one more function (``lr_lambdas.append(fn)``) only
+when it was given one function per group.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import warnings
 from typing import Any, Callable, Mapping, Sequence
 
 from .optimizer import Optimizer
+
+__all__ = ["LRScheduler", "StepLR", "CosineAnnealingLR", "LambdaLR"]
 
 
 class LRScheduler:
