@@ -28,7 +28,8 @@ _ALIASED = (
     "sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "reshape", "flatten",
     "transpose", "permute", "unsqueeze", "squeeze", "masked_fill", "maximum", "minimum",
     "clone", "detach", "t", "numel", "sign", "allclose", "equal", "eq", "ne", "lt", "le",
-    "gt", "ge", "logical_not", "all", "any",
+    "gt", "ge", "logical_not", "all", "any", "bmm", "remainder", "floor_divide", "floor",
+    "ceil", "round", "isnan", "isinf", "isfinite", "norm", "amax", "cumsum", "gather",
 )
 for _name in _ALIASED:
     globals()[_name] = _method_alias(_name)

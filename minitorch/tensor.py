@@ -649,6 +649,30 @@ class Tensor:
         other = _to_array(other)
         return NotImplemented if other is NotImplemented else apply(E.Pow, other, self)
 
+    def __mod__(self, other: Any) -> "Tensor":
+        other = _to_array(other)
+        return NotImplemented if other is NotImplemented else apply(E.Remainder, self, other)
+
+    def __rmod__(self, other: Any) -> "Tensor":
+        other = _to_array(other)
+        return NotImplemented if other is NotImplemented else apply(E.Remainder, other, self)
+
+    def __floordiv__(self, other: Any) -> "Tensor":
+        """``a // b`` (floor division); like ``floor`` and ``round``, it has no gradient."""
+        return self._untracked_elementwise(np.floor_divide, other)
+
+    def __rfloordiv__(self, other: Any) -> "Tensor":
+        other = _to_array(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _make(np.floor_divide(_tensor_data(other), self._data))
+
+    def remainder(self, other: Any) -> "Tensor":
+        return self % other
+
+    def floor_divide(self, other: Any) -> "Tensor":
+        return self // other
+
     def __matmul__(self, other: Any) -> "Tensor":
         other = _to_array(other)
         return NotImplemented if other is NotImplemented else apply(M.MatMul, self, other)
@@ -688,6 +712,19 @@ class Tensor:
     def matmul(self, other: "Tensor") -> "Tensor":
         return self @ other
 
+    def bmm(self, other: "Tensor") -> "Tensor":
+        """Batched matrix product of two 3-D tensors, (b, n, k) @ (b, k, m)."""
+        if self.ndim != 3 or other.ndim != 3:
+            raise RuntimeError(
+                f"bmm() expects 3-D tensors, got shapes {self.shape} and {other.shape}"
+            )
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(
+                f"bmm(): batch sizes differ: {self.shape[0]} and {other.shape[0]} "
+                f"(shapes {self.shape} and {other.shape})"
+            )
+        return self @ other
+
     def mm(self, other: "Tensor") -> "Tensor":
         if self.ndim != 2 or other.ndim != 2:
             raise RuntimeError(
@@ -696,7 +733,7 @@ class Tensor:
         return self @ other
 
     # comparisons: boolean results, never tracked
-    def _compare(self, ufunc: np.ufunc, other: Any) -> "Tensor":
+    def _untracked_elementwise(self, ufunc: np.ufunc, other: Any) -> "Tensor":
         other = _to_array(other)
         if other is NotImplemented:
             return NotImplemented
@@ -707,22 +744,22 @@ class Tensor:
             raise _op_error(type(self), (self, other), err) from None
 
     def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return self._compare(np.equal, other)
+        return self._untracked_elementwise(np.equal, other)
 
     def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return self._compare(np.not_equal, other)
+        return self._untracked_elementwise(np.not_equal, other)
 
     def __lt__(self, other: Any) -> "Tensor":
-        return self._compare(np.less, other)
+        return self._untracked_elementwise(np.less, other)
 
     def __le__(self, other: Any) -> "Tensor":
-        return self._compare(np.less_equal, other)
+        return self._untracked_elementwise(np.less_equal, other)
 
     def __gt__(self, other: Any) -> "Tensor":
-        return self._compare(np.greater, other)
+        return self._untracked_elementwise(np.greater, other)
 
     def __ge__(self, other: Any) -> "Tensor":
-        return self._compare(np.greater_equal, other)
+        return self._untracked_elementwise(np.greater_equal, other)
 
     def eq(self, other: Any) -> "Tensor":
         return self == other
@@ -743,10 +780,10 @@ class Tensor:
         return self >= other
 
     def __and__(self, other: Any) -> "Tensor":
-        return self._compare(np.logical_and, other)
+        return self._untracked_elementwise(np.logical_and, other)
 
     def __or__(self, other: Any) -> "Tensor":
-        return self._compare(np.logical_or, other)
+        return self._untracked_elementwise(np.logical_or, other)
 
     def __invert__(self) -> "Tensor":
         return _make(~self._data)
@@ -786,7 +823,55 @@ class Tensor:
         return apply(E.Cos, self)
 
     def sign(self) -> "Tensor":
+        """Signs (-1, 0, 1); no gradient, like ``floor``, ``ceil`` and ``round``."""
         return _make(np.sign(self._data))
+
+    def floor(self) -> "Tensor":
+        return _make(np.floor(self._data))
+
+    def ceil(self) -> "Tensor":
+        return _make(np.ceil(self._data))
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        return _make(np.round(self._data, decimals))
+
+    def isnan(self) -> "Tensor":
+        return _make(np.isnan(self._data))
+
+    def isinf(self) -> "Tensor":
+        return _make(np.isinf(self._data))
+
+    def isfinite(self) -> "Tensor":
+        return _make(np.isfinite(self._data))
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> "Tensor":
+        """The vector p-norm over ``dim`` (all elements by default); ``'fro'`` is p=2.
+
+        >>> import minitorch as mt
+        >>> mt.tensor([3.0, 4.0]).norm().item()
+        5.0
+        """
+        if p in ("fro", 2):
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p in (float("inf"), "inf"):
+            magnitude = self.abs()
+            return magnitude.max() if dim is None else magnitude.amax(dim, keepdim)
+        if isinstance(p, (int, float)) and p > 0:
+            return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        raise ValueError(f"norm(): p must be a positive number, inf or 'fro', got {p!r}")
+
+    def amax(self, dim: Any, keepdim: bool = False) -> "Tensor":
+        """The largest values over ``dim`` (values only, unlike ``max(dim)``)."""
+        return self.max(dim, keepdim).values
+
+    def cumsum(self, dim: int) -> "Tensor":
+        return apply(R.Cumsum, self, dim)
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        """Pick values along ``dim`` at ``index`` (an int64 tensor of the same ndim)."""
+        return apply(S.Gather, self, _tensor_data(index), dim)
 
     def clamp(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
         if min is None and max is None:

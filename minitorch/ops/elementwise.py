@@ -327,3 +327,17 @@ class Fill(Function):
     @staticmethod
     def backward(ctx, grad):
         return None, None
+
+
+class Remainder(Function):
+    """``a % b`` with the divisor's sign (Python's and PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(np.floor_divide(a, b) if ctx.needs_input_grad[1] else None)
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (quotient,) = ctx.saved
+        return grad, (-grad * quotient if ctx.needs_input_grad[1] else None)

@@ -147,3 +147,17 @@ class LogSumExp(Function):
     def backward(ctx, grad):
         (weights,) = ctx.saved
         return weights * expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, a, dim):
+        (axis,) = normalize_dims(dim, a.ndim)
+        ctx.axis = axis
+        return np.cumsum(a, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # out[i] = sum(a[:i+1]), so da[j] = sum(grad[j:]): a cumsum from the end.
+        flipped = np.flip(grad, ctx.axis)
+        return np.flip(np.cumsum(flipped, axis=ctx.axis), ctx.axis)

@@ -187,3 +187,32 @@ class Tile(Function):
         for r, n in zip(ctx.reps, ctx.shape):
             split += [r, n]
         return grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+
+
+class Gather(Function):
+    """``out[i][j] = a[index[i][j]][j]`` along ``dim`` (PyTorch's gather)."""
+
+    @staticmethod
+    def forward(ctx, a, index, dim):
+        if index.dtype.kind not in "iu":
+            raise RuntimeError(f"gather(): index must be an integer tensor, got {index.dtype}")
+        if index.ndim != a.ndim:
+            raise RuntimeError(
+                f"gather(): index has {index.ndim} dims but the input has {a.ndim} "
+                f"(shapes {index.shape} and {a.shape}); they must have the same number"
+            )
+        axis = dim % a.ndim
+        ctx.shape, ctx.axis = a.shape, axis
+        ctx.save_for_backward(index)
+        # PyTorch lets index be smaller than the input in the other dims: use that corner.
+        corner = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
+        return np.take_along_axis(a[corner], index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        where = list(np.indices(index.shape, sparse=True))
+        where[ctx.axis] = index
+        np.add.at(out, tuple(where), grad)  # an index picked twice gets both gradients
+        return out, None
