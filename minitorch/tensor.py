@@ -18,6 +18,7 @@ from . import dtype as dtypes
 from .core.engine import AccumulateGrad, run_backward
 from .core.function import Context
 from .core.grad_mode import _state
+from .core.version import VersionCounter
 from .device import check_device, device
 from .ops import elementwise as E
 from .ops import matmul as M
@@ -49,20 +50,6 @@ LEAF_INPLACE = (
     "hand (loading weights, a manual SGD step, initialisation), do it inside "
     "`with minitorch.no_grad():`; otherwise use an out-of-place op (w = w + 1)."
 )
-
-
-class VersionCounter:
-    """Counts in-place changes of one storage; shared by its views and detached aliases."""
-
-    __slots__ = ("value", "last_op")
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.last_op: str | None = None
-
-    def bump(self, op: str) -> None:
-        self.value += 1
-        self.last_op = op
 
 
 class _UntrackedContext:
@@ -155,6 +142,7 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     if fn.is_view:
         _share_version_if_view(result, fn, args)
     if ctx.saved:
+        ctx.writes_at_save = VersionCounter.writes
         ctx.saved_versions = _saved_versions(ctx.saved, args, result)
     return result
 
@@ -217,6 +205,7 @@ def _make(data: np.ndarray, requires_grad: bool = False, node: Context | None = 
     t._data = data
     t._requires_grad = requires_grad
     t._node = node
+    t._version = None  # created when first needed (most tensors are never written in place)
     return t
 
 
@@ -275,6 +264,7 @@ class Tensor:
         self._data = data
         self._requires_grad = False
         self._node = None
+        self._version = None
 
     # ----------------------------------------------------------------- attributes
     @property
@@ -412,21 +402,22 @@ class Tensor:
             self._accumulate_edge = AccumulateGrad(self)
             return self._accumulate_edge
 
-    def _accumulate_grad(self, grad: np.ndarray) -> None:
+    def _accumulate_grad(self, grad: np.ndarray, private: bool = False) -> None:
+        """Add ``grad`` into ``.grad``. ``private``: nobody else holds the array, so it may
+        become ``.grad`` itself (which is later updated in place) without a copy."""
         current = self.grad
         if current is None:
-            self._grad = _make(grad)
+            self._grad = _make(grad if private else grad.copy())
         elif current._data.flags.writeable and current._data.dtype == grad.dtype:
             current._data += grad
         else:
             self._grad = _make(current._data + grad)
 
     def _version_counter(self) -> VersionCounter:
-        try:
-            return self._version
-        except AttributeError:
-            self._version = VersionCounter()
-            return self._version
+        counter = self._version
+        if counter is None:
+            counter = self._version = VersionCounter()
+        return counter
 
     @property
     def _version_value(self) -> int:

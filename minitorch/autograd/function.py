@@ -60,7 +60,9 @@ class _UserOp(core.Function):
                 f"took {len(ctx.needs_input_grad)} inputs: return one per input (None for "
                 "inputs that need none)"
             )
-        return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
+        # Copies: the user's tensors may live on elsewhere, and an array the engine makes a
+        # leaf's .grad is later updated in place.
+        return tuple(g._data.copy() if isinstance(g, Tensor) else g for g in grads)
 
 
 class Function:

@@ -2,8 +2,9 @@
 
 It reaches tensors through two duck-typed hooks only, so it imports nothing above core:
 ``AccumulateGrad.variable`` is a leaf tensor with ``requires_grad`` and
-``_accumulate_grad(array)``; ``Context.retained`` is a weak reference to a non-leaf tensor
-that called ``retain_grad()``. Version counters have ``value`` and ``last_op``.
+``_accumulate_grad(array, private)``; ``Context.retained`` is a weak reference to a
+non-leaf tensor that called ``retain_grad()``. Saved arrays are checked against the
+:class:`~minitorch.core.version.VersionCounter` values their node recorded.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .function import Context
+from .version import VersionCounter
 
 
 class AccumulateGrad:
@@ -82,19 +84,24 @@ def _check_versions(node: Context) -> None:
             )
 
 
-def _count_dependencies(roots: Iterable[Context]) -> dict[Context, int]:
-    """Number of edges into each node from nodes reachable from the roots (iterative)."""
-    deps: dict[Context, int] = {}
-    stack = list(roots)
-    seen = set(stack)
+def _count_dependencies(roots: Iterable[Context]) -> dict[Any, int]:
+    """Number of edges into each node, and into each leaf's AccumulateGrad, from the nodes
+    reachable from the roots (iterative)."""
+    deps: dict[Any, int] = dict.fromkeys(roots, 0)
+    stack = list(deps)
+    get = deps.get
     while stack:
         node = stack.pop()
         for edge in node.next_edges:
-            if type(edge) is Context:
-                deps[edge] = deps.get(edge, 0) + 1
-                if edge not in seen:
-                    seen.add(edge)
+            if edge is None:
+                continue
+            count = get(edge)
+            if count is None:  # first time seen: walk below it once
+                deps[edge] = 1
+                if type(edge) is Context:
                     stack.append(edge)
+            else:
+                deps[edge] = count + 1
     return deps
 
 
@@ -111,40 +118,44 @@ def run_backward(
     gradient reaching each key is stored in it instead and no ``.grad`` is touched: this is
     ``autograd.grad``.
     """
-    # An op may return one array for several inputs (Add does), and a leaf's .grad is later
-    # updated in place (+=). So an array becomes a leaf's .grad without a copy only if it
-    # was sent nowhere else (nor is the caller's), and a pending gradient never is one.
-    sent = {id(g) for g in grads}
-    owned: set[int] = set()
+    # Gradients on their way, summed per destination: a node, or a leaf's AccumulateGrad.
+    # Like a node, a leaf gets its sum once every edge into it has delivered, so each
+    # backward writes each .grad once.
+    pending: dict[Any, np.ndarray] = {}
+    # A leaf's .grad is later updated in place (+=, zero_(), clip_grad_norm_), so an array
+    # may become one only if nothing else can see it. ``shared`` holds the destinations
+    # whose pending array someone else may also hold (see _is_private): the caller's
+    # gradients, or an array an op returned for two inputs (Add does). They get a copy.
+    shared: set[Any] = set()
 
-    def deliver(edge: Any, grad: np.ndarray) -> None:
+    def deliver(key: Any, grad: np.ndarray, private: bool) -> None:
         if capture is not None:
-            if edge in capture:
-                previous = capture[edge]
-                capture[edge] = grad if previous is None else previous + grad
+            if key in capture:
+                previous = capture[key]
+                capture[key] = grad if previous is None else previous + grad
             return
-        variable = edge.variable if type(edge) is AccumulateGrad else edge
-        if not variable.requires_grad:
-            return  # frozen after the graph was built: PyTorch delivers nothing too
-        if id(grad) in sent or not grad.flags.writeable:
-            grad = grad.copy()
-        else:
-            owned.add(id(grad))
-        sent.add(id(grad))
-        variable._accumulate_grad(grad)
+        variable = key.variable if type(key) is AccumulateGrad else key
+        if variable.requires_grad:  # else frozen after the graph was built: PyTorch skips it
+            variable._accumulate_grad(grad, private)
 
-    pending: dict[Context, np.ndarray] = {}
-    root_nodes = []
     for root, grad in zip(roots, grads):
-        if type(root) is Context:
-            pending[root] = pending[root] + grad if root in pending else grad
-            if root not in root_nodes:
-                root_nodes.append(root)
-        elif root is not None:
-            deliver(root, grad)
+        if root is None:
+            continue
+        if root in pending:
+            pending[root] = pending[root] + grad
+            shared.discard(root)
+        else:
+            pending[root] = grad
+            shared.add(root)
+    deps = _count_dependencies([root for root in pending if type(root) is Context])
+    ready = []
+    for root in list(pending):
+        if deps.get(root, 0) == 0:  # no other root leads to it
+            if type(root) is Context:
+                ready.append(root)
+            else:
+                deliver(root, pending.pop(root), root not in shared)
 
-    deps = _count_dependencies(root_nodes)
-    ready = [node for node in root_nodes if deps.get(node, 0) == 0]
     take = pending.pop
     while ready:
         node = ready.pop()
@@ -155,16 +166,18 @@ def run_backward(
             # zero_()): nothing to compute, but the nodes below must stop waiting for it.
             input_grads: tuple = (None,) * len(edges)
         else:
+            private = node not in shared
             if node.retained is not None and capture is None:
                 tensor = node.retained()
                 if tensor is not None:
-                    deliver(tensor, grad)
+                    deliver(tensor, grad, private)
+                    private = False  # grad may now be that tensor's .grad
             if capture is not None and node in capture:
-                deliver(node, grad)
+                deliver(node, grad, False)
             if node.freed:
                 raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
-            if node.saved_versions:
-                _check_versions(node)
+            if node.saved_versions and node.writes_at_save != VersionCounter.writes:
+                _check_versions(node)  # some array was written in place since node saved
             input_grads = node.fn.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -174,6 +187,7 @@ def run_backward(
                 node.saved = ()
                 node.saved_versions = ()
                 node.freed = True
+            given: list[int] = []  # memory this node already handed out as private
         for edge, input_grad, (shape, dtype) in zip(edges, input_grads, node.input_meta):
             if edge is None:
                 continue
@@ -182,18 +196,38 @@ def run_backward(
                     input_grad = unbroadcast(input_grad, shape)
                 if input_grad.dtype != dtype:
                     input_grad = input_grad.astype(dtype)
-            if type(edge) is Context:
-                if input_grad is not None:
-                    if edge in pending:
-                        pending[edge] = pending[edge] + input_grad
-                    else:
-                        if id(input_grad) in owned:
-                            input_grad = input_grad.copy()
-                        sent.add(id(input_grad))
-                        pending[edge] = input_grad
-                remaining = deps[edge] - 1
-                deps[edge] = remaining
-                if remaining == 0:
+                if edge in pending:
+                    pending[edge] = pending[edge] + input_grad  # a new array: private
+                    shared.discard(edge)
+                else:
+                    pending[edge] = input_grad
+                    if not _is_private(input_grad, grad, private, given):
+                        shared.add(edge)
+            remaining = deps[edge] - 1
+            deps[edge] = remaining
+            if remaining == 0:
+                if type(edge) is Context:
                     ready.append(edge)
-            elif input_grad is not None:
-                deliver(edge, input_grad)
+                elif edge in pending:
+                    deliver(edge, take(edge), edge not in shared)
+
+
+def _is_private(array: np.ndarray, grad: np.ndarray, grad_private: bool,
+                given: list[int]) -> bool:
+    """Whether ``array``, which a node's backward returned for one of its inputs, is seen
+    by nobody else: a new array, or the node's own ``grad`` (or a view of it) if that was
+    private, and not memory the node already returned for another input."""
+    base = array.base
+    if base is None:
+        private = array is not grad or grad_private
+        memory = array
+    elif base is grad or base is grad.base:
+        private = grad_private and array.flags.writeable  # not a broadcast view
+        memory = base
+    else:
+        return False  # a view of some other array
+    if private:
+        if id(memory) in given:
+            return False
+        given.append(id(memory))
+    return private

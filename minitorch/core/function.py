@@ -18,8 +18,10 @@ An op subclasses :class:`Function` and writes two static methods::
 returns one array. ``backward`` receives the gradient of the output and returns one gradient
 per positional input (``None`` where ``needs_input_grad`` is False or the input is not a
 tensor). The engine reduces each gradient to its input's shape (``unbroadcast``), so ops
-never do. Running an op is :func:`minitorch.tensor.apply`, which records a :class:`Context`
-only when grad mode is on and some input requires grad.
+never do. A gradient is a new array, or ``grad`` itself (or a view of it), never an array
+kept elsewhere (a saved one): the engine may make it a leaf's ``.grad`` without a copy.
+Running an op is :func:`minitorch.tensor.apply`, which records a :class:`Context` only when
+grad mode is on and some input requires grad.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ class Context:
         "next_edges",
         "input_meta",
         "saved_versions",
+        "writes_at_save",
         "freed",
         "retained",
         "__weakref__",
@@ -54,6 +57,7 @@ class Context:
         self.input_meta = input_meta  # per input: (shape, dtype), to unbroadcast and cast
         self.saved: tuple = ()
         self.saved_versions: tuple = ()  # (counter, value, position in saved, input index)
+        self.writes_at_save = 0  # VersionCounter.writes when saved_versions was recorded
         self.freed = False
         self.retained: Any = None
 

@@ -29,12 +29,18 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, name: str = "matmul") -> None:
 class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        _check_matmul(a, b)
+        if a.dtype != b.dtype:  # numpy would silently promote
+            _check_matmul(a, b)
+        try:
+            out = a @ b
+        except ValueError:  # explain numpy's shape error (no cost when shapes fit)
+            _check_matmul(a, b)
+            raise
         ctx.save_for_backward(
             b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None
         )
         ctx.ndims = (a.ndim, b.ndim)
-        return a @ b
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -49,12 +55,12 @@ class MatMul(Function):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             b2 = b[:, None] if b_ndim == 1 else b
-            ga = grad @ np.swapaxes(b2, -1, -2)
+            ga = grad @ b2.swapaxes(-1, -2)  # the method: np.swapaxes is a slow wrapper
             if a_ndim == 1:
                 ga = ga[..., 0, :]
         if ctx.needs_input_grad[1]:
             a2 = a[None, :] if a_ndim == 1 else a
-            gb = np.swapaxes(a2, -1, -2) @ grad
+            gb = a2.swapaxes(-1, -2) @ grad
             if b_ndim == 1:
                 gb = gb[..., 0]
         return ga, gb  # the engine sums broadcast batch dims away

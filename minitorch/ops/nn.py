@@ -122,6 +122,8 @@ def _finish_loss(loss: np.ndarray, denom, reduction: str, shape: tuple[int, ...]
     total = loss.sum()
     if reduction == "sum":
         return total
+    if denom != 0:
+        return total / denom
     with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch
         return total / denom
 
@@ -159,12 +161,19 @@ class CrossEntropy(Function):
                 logp if ctx.needs_input_grad[1] else None, weight,
             )
         else:
-            safe, wt, valid = _picked_weights(target, weight, ignore_index, x.dtype)
-            loss = -wt * logp[np.arange(m), safe]
-            if ls:
-                smooth = -(logp @ weight if weight is not None else logp.sum(axis=1))
-                loss = (1 - ls) * loss + (ls / c) * smooth * valid
-            denom = wt.sum()
+            if weight is None and not ls and not (target == ignore_index).any():
+                # The common case: every target counts, with weight 1. The same numbers as
+                # below (-1 * x is exact), without the arrays of weights and masks.
+                safe, wt, valid = target.reshape(-1).copy(), None, None
+                loss = -logp[np.arange(m), safe]
+                denom = x.dtype.type(m)
+            else:
+                safe, wt, valid = _picked_weights(target, weight, ignore_index, x.dtype)
+                loss = -wt * logp[np.arange(m), safe]
+                if ls:
+                    smooth = -(logp @ weight if weight is not None else logp.sum(axis=1))
+                    loss = (1 - ls) * loss + (ls / c) * smooth * valid
+                denom = wt.sum()
             ctx.save_for_backward(e / total if ctx.needs_input_grad[0] else None,
                                   safe, wt, valid, weight)
         ctx.meta = (logits.shape, reduction, ls, denom, soft)
@@ -185,7 +194,7 @@ class CrossEntropy(Function):
             return gx, gt
         probs, safe, wt, valid, weight = ctx.saved
         m, c = probs.shape
-        picked = per * wt
+        picked = per * wt if wt is not None else per
         if ls:
             w_sum = weight.sum() if weight is not None else c
             g = probs * (per * ((1 - ls) * wt + (ls / c) * w_sum * valid))[:, None]
