@@ -85,12 +85,17 @@ def _op_error(fn: type, args: tuple, err: Exception) -> Exception:
 def _result_array(out: Any, fn: type, arrays: list) -> np.ndarray:
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    # PyTorch's rule: integer inputs give float32 (not numpy's float64) when an op makes floats.
+    # PyTorch promotes by category: integers mixed with float32 give float32 (numpy says
+    # float64), and integers alone give the default float32 when an op makes floats.
     if out.dtype is _F64 and not fn.exact_dtype:
+        widest = None
         for a in arrays:
             if type(a) is np.ndarray and a.dtype.kind == "f":
-                return out
-        out = out.astype(_F32)
+                if a.dtype == _F64:
+                    return out
+                if widest is None or a.dtype.itemsize > widest.itemsize:
+                    widest = a.dtype
+        out = out.astype(_F32 if widest is None else widest)
     return out
 
 

@@ -335,3 +335,13 @@ def test_functional_aliases():
     assert x.unsqueeze(0).squeeze(0).tolist() == x.tolist()
     assert x.repeat(1, 2).tolist() == [[1.0, -2.0, 1.0, -2.0], [3.0, 4.0, 3.0, 4.0]]
     assert x.masked_fill(x < 0, 9.0).tolist() == [[1.0, 9.0], [3.0, 4.0]]
+
+
+def test_integers_mixed_with_float32_give_float32_as_in_pytorch():
+    x = mt.linspace(-1, 1, 5)
+    powers = x.unsqueeze(-1).pow(mt.tensor([1, 2, 3]))  # PyTorch's polynomial tutorial
+    assert powers.dtype == mt.float32 and powers.shape == (5, 3)
+    assert (x * mt.tensor([2, 2, 2, 2, 2])).dtype == mt.float32
+    assert (x.double() * mt.tensor([2, 2, 2, 2, 2])).dtype == mt.float64
+    assert (mt.tensor([1, 2]) / mt.tensor([2, 4])).dtype == mt.float32
+    assert (mt.ones(2, dtype=mt.float16) + mt.tensor([1, 2])).dtype == mt.float16
