@@ -30,6 +30,7 @@ _ALIASED = (
     "clone", "detach", "t", "numel", "sign", "allclose", "equal", "eq", "ne", "lt", "le",
     "gt", "ge", "logical_not", "all", "any", "bmm", "remainder", "floor_divide", "floor",
     "ceil", "round", "isnan", "isinf", "isfinite", "norm", "amax", "cumsum", "gather",
+    "flip", "chunk", "split", "index_select", "tril", "triu", "sort", "topk", "prod", "argsort",
 )
 for _name in _ALIASED:
     globals()[_name] = _method_alias(_name)

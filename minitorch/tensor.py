@@ -32,6 +32,8 @@ _NO_META = (None, None)
 
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
+SortResult = namedtuple("sort", ["values", "indices"])
+TopkResult = namedtuple("topk", ["values", "indices"])
 
 DOES_NOT_REQUIRE_GRAD = (
     "element 0 of tensors does not require grad and does not have a grad_fn: no graph was "
@@ -868,6 +870,168 @@ class Tensor:
     def gather(self, dim: int, index: "Tensor") -> "Tensor":
         """Pick values along ``dim`` at ``index`` (an int64 tensor of the same ndim)."""
         return apply(S.Gather, self, _tensor_data(index), dim)
+
+    def _along(self, dim: int, index: Any) -> "Tensor":
+        """``self[:, ..., index]`` with ``index`` placed at ``dim`` (a GetItem view or copy)."""
+        (axis,) = normalize_dims(dim, self.ndim)
+        return self[(slice(None),) * axis + (index,)]
+
+    def flip(self, dims: Any) -> "Tensor":
+        """Reverse the order of elements along ``dims`` (a copy, as in PyTorch).
+
+        >>> import minitorch as mt
+        >>> mt.tensor([1, 2, 3]).flip(0).tolist()
+        [3, 2, 1]
+        """
+        axes = normalize_dims(dims, self.ndim)
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"flip(): dims {dims} has a repeated dim")
+        index = tuple(slice(None, None, -1) if d in axes else slice(None)
+                      for d in range(self.ndim))
+        return self[index].clone()  # a copy: writing into it must not change self
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple["Tensor", ...]:
+        """Views of pieces of ``split_size`` (the last may be smaller) or of the given sizes.
+
+        >>> import minitorch as mt
+        >>> [p.tolist() for p in mt.arange(5).split([2, 3])]
+        [[0, 1], [2, 3, 4]]
+        """
+        (axis,) = normalize_dims(dim, self.ndim)
+        length = self.shape[axis]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            size = int(split_size_or_sections)
+            if size < 1 and length:
+                raise RuntimeError(f"split(): split_size must be positive, got {size}")
+            sizes = [min(size, length - s) for s in range(0, length, size)] if length else [0]
+        else:
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != length or any(s < 0 for s in sizes):
+                raise RuntimeError(
+                    f"split(): sizes {sizes} must be non-negative and sum to {length}, "
+                    f"the size of dim {dim} of the tensor of shape {self.shape}"
+                )
+        starts = np.cumsum([0] + sizes)
+        return tuple(self._along(axis, slice(int(a), int(a) + n)) for a, n in zip(starts, sizes))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
+        """At most ``chunks`` views of equal size (``ceil(n / chunks)``; the last may be smaller).
+
+        >>> import minitorch as mt
+        >>> [p.tolist() for p in mt.arange(5).chunk(2)]
+        [[0, 1, 2], [3, 4]]
+        """
+        if chunks < 1:
+            raise RuntimeError(f"chunk(): chunks must be at least 1, got {chunks}")
+        (axis,) = normalize_dims(dim, self.ndim)
+        return self.split(max(-(-self.shape[axis] // chunks), 1), axis)
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        """Rows (or slices along ``dim``) at a 1-D int64 ``index``; repeats add gradients.
+
+        >>> import minitorch as mt
+        >>> mt.tensor([5, 6, 7]).index_select(0, mt.tensor([2, 0])).tolist()
+        [7, 5]
+        """
+        idx = np.asarray(_tensor_data(index))
+        if idx.dtype.kind not in "iu" or idx.ndim > 1:
+            raise RuntimeError(
+                f"index_select(): index must be a 0-D or 1-D integer tensor, got dtype "
+                f"{idx.dtype} and shape {idx.shape}"
+            )
+        (axis,) = normalize_dims(dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if idx.size and not (-size <= idx.min() and idx.max() < size):
+            raise IndexError(f"index_select(): index out of range for dim {dim} of size {size}")
+        return self._along(axis, idx.reshape(-1) % max(size, 1))
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        """Zero the elements above ``diagonal`` of the last two dims.
+
+        >>> import minitorch as mt
+        >>> mt.ones(2, 2).tril().tolist()
+        [[1.0, 0.0], [1.0, 1.0]]
+        """
+        return self._triangle(diagonal, upper=False)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        """Zero the elements below ``diagonal`` of the last two dims.
+
+        >>> import minitorch as mt
+        >>> mt.ones(2, 2).triu().tolist()
+        [[1.0, 1.0], [0.0, 1.0]]
+        """
+        return self._triangle(diagonal, upper=True)
+
+    def _triangle(self, diagonal: int, upper: bool) -> "Tensor":
+        if self.ndim < 2:
+            name = "triu" if upper else "tril"
+            raise RuntimeError(f"{name}(): input must have at least 2 dims, got shape {self.shape}")
+        rows, cols = self.shape[-2:]
+        keep = np.triu(np.ones((rows, cols), bool), diagonal) if upper else \
+            np.tril(np.ones((rows, cols), bool), diagonal)
+        return self.masked_fill(_make(~keep), 0)
+
+    def argsort(self, dim: int = -1, descending: bool = False) -> "Tensor":
+        """int64 indices that sort along ``dim`` (stable; no gradient).
+
+        >>> import minitorch as mt
+        >>> mt.tensor([3, 1, 2]).argsort().tolist()
+        [1, 2, 0]
+        """
+        if self.ndim == 0:
+            return _make(np.zeros((), np.int64))
+        (axis,) = normalize_dims(dim, self.ndim)
+        data = self._data
+        if descending:  # flip, stable-sort, flip back keeps ties in order like a stable sort
+            n = data.shape[axis]
+            order = np.argsort(np.flip(data, axis), axis=axis, kind="stable")
+            order = (n - 1 - np.flip(order, axis))
+            return _make(order.astype(np.int64))
+        return _make(np.argsort(data, axis=axis, kind="stable").astype(np.int64))
+
+    def sort(self, dim: int = -1, descending: bool = False) -> Any:
+        """A ``(values, indices)`` named tuple; values carry the gradient.
+
+        >>> import minitorch as mt
+        >>> mt.tensor([3, 1, 2]).sort(descending=True).values.tolist()
+        [3, 2, 1]
+        """
+        indices = self.argsort(dim, descending)
+        if self.ndim == 0:
+            return SortResult(self.clone(), indices)
+        return SortResult(self.gather(dim, indices), indices)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """The ``k`` largest (or smallest) values along ``dim`` and their int64 indices.
+
+        >>> import minitorch as mt
+        >>> mt.tensor([1, 5, 3]).topk(2).indices.tolist()
+        [1, 2]
+        """
+        (axis,) = normalize_dims(dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError(
+                f"topk(): k={k} is out of range for dim {dim} of size {size} "
+                f"(tensor of shape {self.shape})"
+            )
+        if self.ndim == 0:
+            return TopkResult(self.clone(), _make(np.zeros((), np.int64)))
+        order = self.argsort(axis, descending=largest)._data
+        indices = _make(np.ascontiguousarray(np.take(order, np.arange(k), axis=axis)))
+        return TopkResult(self.gather(axis, indices), indices)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        """Product of all elements or along ``dim``; exact gradients also with zeros.
+
+        >>> import minitorch as mt
+        >>> mt.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1).tolist()
+        [2.0, 12.0]
+        """
+        if dim is not None and not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"prod(): dim must be an int or None, got {type(dim).__name__}")
+        return apply(R.Prod, self, dim, keepdim)
 
     def clamp(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
         if min is None and max is None:

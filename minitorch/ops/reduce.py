@@ -161,3 +161,29 @@ class Cumsum(Function):
         # out[i] = sum(a[:i+1]), so da[j] = sum(grad[j:]): a cumsum from the end.
         flipped = np.flip(grad, ctx.axis)
         return np.flip(np.cumsum(flipped, axis=ctx.axis), ctx.axis)
+
+
+class Prod(Function):
+    """Product over ``dim`` (or all elements); the gradient is the product of the others."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        axes = normalize_dims(dim, a.ndim)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.save_for_backward(a)
+        return np.prod(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        axes = ctx.axes if ctx.axes is not None else tuple(range(a.ndim))
+        # Bring the reduced axes to the end as one axis; exclusive prefix/suffix products
+        # give "product of the others" without dividing (exact when some inputs are zero).
+        kept = [d for d in range(a.ndim) if d not in axes]
+        moved = np.transpose(a, kept + list(axes)).reshape([a.shape[d] for d in kept] + [-1])
+        ones = np.ones(moved.shape[:-1] + (1,), dtype=moved.dtype)
+        left = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+        right = np.cumprod(np.concatenate([ones, moved[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (left * right).reshape([a.shape[d] for d in kept] + [a.shape[d] for d in axes])
+        others = np.transpose(others, np.argsort(kept + list(axes)))
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim) * others
