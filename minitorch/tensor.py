@@ -1099,8 +1099,13 @@ class Tensor:
             return self.maximum(dim) if largest else self.minimum(dim)
         if dim is None:
             return apply(R.MaxAll, self, largest)
-        values = apply(R.MaxDim, self, dim, keepdim, largest)
-        indices = self.argmax(dim, keepdim) if largest else self.argmin(dim, keepdim)
+        # The indices are found once and pick the values (gather), as in sort() and topk().
+        (axis,) = normalize_dims(dim, self.ndim)
+        find = np.argmax if largest else np.argmin
+        indices = _make(find(self._data, axis=axis, keepdims=True).astype(np.int64))
+        values = self.gather(axis, indices)
+        if not keepdim:
+            values, indices = values.squeeze(axis), indices.squeeze(axis)
         return (MaxResult if largest else MinResult)(values, indices)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":

@@ -58,29 +58,6 @@ class MaxAll(Function):
         return mask * (grad / mask.sum())
 
 
-class MaxDim(Function):
-    """Values of ``max(dim)`` / ``min(dim)``; the gradient goes to the returned index."""
-
-    @staticmethod
-    def forward(ctx, a, dim, keepdim=False, largest=True):
-        (axis,) = normalize_dims(dim, a.ndim)
-        idx = np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis)
-        idx = np.expand_dims(idx, axis)
-        ctx.save_for_backward(idx)
-        ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
-        out = np.take_along_axis(a, idx, axis=axis)
-        return out if keepdim else np.squeeze(out, axis)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (idx,) = ctx.saved
-        if not ctx.keepdim:
-            grad = np.expand_dims(grad, ctx.axis)
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.put_along_axis(out, idx, grad, axis=ctx.axis)
-        return out
-
-
 class Var(Function):
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
