@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ..tensor import Tensor, _make
-from .optimizer import Optimizer, _check_range
+from .optimizer import Optimizer, _check_range, decay_squares_, lerp_
 
 
 class Adam(Optimizer):
@@ -85,13 +85,8 @@ class Adam(Optimizer):
             g = self._penalized_grad(d, g, 0 if decoupled else weight_decay, maximize)
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
             tmp = self._scratch(d, 1)
-            np.subtract(g, m, out=tmp)  # m += (1 - beta1) * (g - m): PyTorch's lerp
-            tmp *= 1 - beta1
-            m += tmp
-            v *= beta2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - beta2
-            v += tmp
+            lerp_(m, g, 1 - beta1, tmp)
+            decay_squares_(v, g, beta2, tmp)
             if amsgrad:
                 if "max_exp_avg_sq" not in state:  # amsgrad switched on after the start
                     state["max_exp_avg_sq"] = _make(v.copy())

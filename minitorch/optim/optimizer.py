@@ -406,6 +406,23 @@ class Optimizer:
         return state
 
 
+def lerp_(average: np.ndarray, value: np.ndarray, weight: float, scratch: np.ndarray) -> None:
+    """``average += weight * (value - average)`` in place (PyTorch's ``lerp_``)."""
+    np.subtract(value, average, out=scratch)
+    scratch *= weight
+    average += scratch
+
+
+def decay_squares_(average: np.ndarray, value: np.ndarray, decay: float,
+                   scratch: np.ndarray) -> None:
+    """``average = decay * average + (1 - decay) * value**2`` in place (a running mean of
+    squared gradients, as Adam's and RMSprop's second moments)."""
+    average *= decay
+    np.multiply(value, value, out=scratch)
+    scratch *= 1 - decay
+    average += scratch
+
+
 def _guard_step(step: Callable) -> Callable:
     """Wrap a subclass's own ``step`` so that it too obeys the freezing rule."""
 

@@ -6,7 +6,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ..tensor import Tensor, _make
-from .optimizer import Optimizer, _check_range
+from .optimizer import Optimizer, _check_range, decay_squares_, lerp_
 
 
 class RMSprop(Optimizer):
@@ -71,15 +71,10 @@ class RMSprop(Optimizer):
             g = self._penalized_grad(d, g, weight_decay, maximize)
             s = state["square_avg"]._data
             tmp = self._scratch(d, 1)
-            s *= alpha
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - alpha
-            s += tmp
+            decay_squares_(s, g, alpha, tmp)
             if centered:
                 a = state["grad_avg"]._data
-                np.subtract(g, a, out=tmp)  # a += (1 - alpha) * (g - a): PyTorch's lerp
-                tmp *= 1 - alpha
-                a += tmp
+                lerp_(a, g, 1 - alpha, tmp)
                 np.multiply(a, a, out=tmp)
                 np.subtract(s, tmp, out=tmp)
                 np.sqrt(tmp, out=tmp)
