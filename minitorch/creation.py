@@ -96,7 +96,7 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value, as in PyTorch."""
-    shape = _shape_arg((size,)) if not isinstance(size, int) else (size,)
+    shape = _shape_arg((size,))  # an int or a sequence of ints
     if dtype is None:
         dtype = (dtypes.bool if isinstance(fill_value, bool)
                  else dtypes.int64 if isinstance(fill_value, int) else dtypes.float32)
@@ -188,7 +188,7 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
     """Random integers in [low, high) (int64); ``randint(high, size)`` also works."""
     if high is None or isinstance(high, (tuple, list)):
         low, high, size = 0, low, high if high is not None else size
-    data = generator().integers(low, high, size=_shape_arg((size,)) if size != () else ())
+    data = generator().integers(low, high, size=_shape_arg((size,)))
     data = np.asarray(data, dtype=dtypes.to_numpy_dtype(dtype or dtypes.int64))
     return _finish(data, None, False, device)
 
