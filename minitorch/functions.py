@@ -5,7 +5,7 @@ from typing import Any, Callable, Sequence
 
 from .ops import elementwise as E
 from .ops import shape as S
-from .tensor import Tensor, _make, _to_array, apply
+from .tensor import Tensor, _to_array, apply
 
 
 def _method_alias(name: str) -> Callable[..., Any]:
@@ -71,7 +71,7 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
     >>> mt.where(mt.tensor([True, False]), 1.0, 0.0).tolist()
     [1.0, 0.0]
     """
-    cond = condition if isinstance(condition, Tensor) else _make(_to_array(condition)._data)
+    cond = _to_array(condition)  # a tensor stays as it is; a list or array becomes one
     return apply(E.Where, cond, _to_array(input), _to_array(other))
 
 
