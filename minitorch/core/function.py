@@ -91,6 +91,7 @@ class Function:
 
     is_view = False  # the output may share memory with input 0 (then it shares its version)
     exact_dtype = False  # the op chose its output dtype itself (a cast): keep it as it is
+    differentiable = True  # False: results are never recorded (comparisons, floor division)
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
