@@ -8,7 +8,7 @@
 >>> model[0].weight.grad.shape
 (16, 4)
 """
-from . import freezing, functional, init, utils
+from . import freezing, functional, init, lora, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleList, Sequential
 from .dropout import Dropout
@@ -24,6 +24,15 @@ from .freezing import (
     unfreeze,
 )
 from .linear import Identity, Linear
+from .lora import (
+    LoRALinear,
+    add_lora,
+    load_lora_state_dict,
+    lora_state_dict,
+    merge_lora,
+    remove_lora,
+    unmerge_lora,
+)
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -44,4 +53,6 @@ __all__ = [
     "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init",
     "utils", "freeze", "unfreeze", "freeze_to", "trainable_parameters", "frozen_parameters",
     "count_parameters", "summary", "freezing",
+    "lora", "LoRALinear", "add_lora", "merge_lora", "unmerge_lora", "remove_lora",
+    "lora_state_dict", "load_lora_state_dict",
 ]
