@@ -21,6 +21,7 @@ from typing import Any, Iterable, TypeVar
 from ..core.grad_mode import no_grad
 from ..creation import zeros
 from ..tensor import Tensor
+from . import freeze_select as _by_name
 from .module import Module, parameter_holders
 
 T = TypeVar("T")
@@ -31,8 +32,15 @@ __all__ = [
 ]
 
 
-def freeze(target: T) -> T:
+def freeze(target: T, names: Any = None, kinds: Any = None) -> Any:
     """Set ``requires_grad=False`` on every parameter of ``target`` and return ``target``.
+
+    With ``names`` (fnmatch globs over parameter names, one or a list: ``"body.*"``,
+    ``"*.bias"``) or ``kinds`` (module classes: ``(nn.BatchNorm1d,)``), only the matching
+    parameters of the Module ``target`` are frozen, and a ``FreezeReport`` (what each
+    pattern matched) is returned instead; a pattern or kind that matches nothing raises a
+    ValueError listing the parameter names, and changes nothing. Each call on a Module
+    records the flags it found, for ``unfreeze(target, restore=True)``.
 
     ``target`` is a Module, a list or tuple of Modules, or an iterable of parameters (a
     generator such as ``model.parameters()`` is used up). A parameter that ``target``
@@ -45,18 +53,35 @@ def freeze(target: T) -> T:
     >>> layer.weight.requires_grad
     False
     """
+    if names is not None or kinds is not None:
+        return _by_name.apply_by_name(target, names, kinds, False)
+    if isinstance(target, Module):
+        _by_name.record(target, target.named_parameters())
     _set_requires_grad(target, False)
     return target
 
 
-def unfreeze(target: T) -> T:
+def unfreeze(target: T, names: Any = None, restore: bool = False, kinds: Any = None) -> Any:
     """Set ``requires_grad=True`` on every parameter of ``target`` and return ``target``
-    (same inputs as :func:`freeze`).
+    (same inputs as :func:`freeze`; ``names``/``kinds`` select as there and return a
+    ``FreezeReport``).
+
+    ``restore=True`` instead gives each parameter back the flag it had before the latest
+    ``freeze`` call on this Module (only those matching ``names``/``kinds`` if given), so a
+    layer that was frozen on purpose before that call stays frozen (NeMo's semantics).
 
     >>> from minitorch import nn
     >>> nn.freezing.unfreeze(nn.freezing.freeze(nn.Linear(2, 2))).bias.requires_grad
     True
     """
+    if restore:
+        if not isinstance(target, Module):
+            raise TypeError(f"unfreeze(restore=True) needs the Module given to freeze, got "
+                            f"{type(target).__name__}")
+        report = _by_name.restore(target, names, kinds)
+        return target if names is None and kinds is None else report
+    if names is not None or kinds is not None:
+        return _by_name.apply_by_name(target, names, kinds, True)
     _set_requires_grad(target, True)
     return target
 
