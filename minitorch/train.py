@@ -23,7 +23,8 @@ from .serialization import load, save
 from .tensor import Tensor
 
 __all__ = ["fit", "evaluate", "accuracy", "History", "Callback", "EarlyStopping", "Checkpoint",
-           "Trainer", "METRICS"]
+           "Trainer", "METRICS", "UnfreezeAt", "GradualUnfreezing",  # noqa: F822 (lazy)
+           "fine_tune"]  # noqa: F822
 
 Metric = Callable[[Tensor, Tensor], float]
 
@@ -73,11 +74,22 @@ class Callback:
     def on_train_begin(self, trainer: "Trainer") -> None:
         pass
 
+    def on_epoch_begin(self, trainer: "Trainer", epoch: int) -> None:
+        pass
+
     def on_epoch_end(self, trainer: "Trainer", epoch: int, logs: dict[str, float]) -> None:
         pass
 
     def on_train_end(self, trainer: "Trainer") -> None:
         pass
+
+    def state_dict(self) -> Any:
+        """What a ``Checkpoint`` saves for this callback (None: nothing)."""
+        return None
+
+    def load_state_dict(self, state: Any, trainer: "Trainer") -> None:
+        """Restore ``state_dict()`` when resuming, after the model's state and before the
+        optimizer's (a callback may change the model's flags or the param groups)."""
 
 
 class EarlyStopping(Callback):
@@ -147,8 +159,10 @@ class Trainer:
     """The state of one ``fit`` call; callbacks receive it."""
 
     def __init__(self, model: Any, loss_fn: Callable, optimizer: Any, scheduler: Any = None,
-                 metrics: Mapping[str, Metric] | None = None) -> None:
+                 metrics: Mapping[str, Metric] | None = None,
+                 callbacks: Sequence[Callback] = ()) -> None:
         self.model, self.loss_fn = model, loss_fn
+        self.callbacks = list(callbacks)
         self.optimizer, self.scheduler = optimizer, scheduler
         self.metrics = dict(metrics or {})
         self.history = History()
@@ -163,12 +177,17 @@ class Trainer:
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "rng": get_rng_state(),
             "history": self.history.state_dict(),
+            "callbacks": [cb.state_dict() for cb in self.callbacks],
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> int:
         if state.get("format") != "minitorch.train.checkpoint/1":
             raise ValueError("not a minitorch.train checkpoint (no 'format' entry)")
         self.model.load_state_dict(state["model"])
+        saved = state.get("callbacks") or []
+        for callback, cb_state in zip(self.callbacks, saved):
+            if cb_state is not None:
+                callback.load_state_dict(cb_state, self)
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None:
             if state["scheduler"] is None:
@@ -281,13 +300,15 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_loader: Iterable, e
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
-    trainer = Trainer(model, loss_fn, optimizer, scheduler, _resolve_metrics(metrics))
+    trainer = Trainer(model, loss_fn, optimizer, scheduler, _resolve_metrics(metrics), callbacks)
     start = trainer.load_state_dict(load(resume_from)) if resume_from is not None else 0
     for callback in callbacks:
         callback.on_train_begin(trainer)
     for epoch in range(start, epochs):
         if hasattr(train_loader, "set_epoch"):
             train_loader.set_epoch(epoch)
+        for callback in callbacks:
+            callback.on_epoch_begin(trainer, epoch)
         began = time.perf_counter()
         model.train()
         logs = _run_epoch(trainer, train_loader, verbose, f"epoch {epoch + 1}/{epochs}", train=True)
@@ -306,3 +327,13 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_loader: Iterable, e
     for callback in callbacks:
         callback.on_train_end(trainer)
     return trainer.history
+
+
+def __getattr__(name: str) -> Any:
+    """``UnfreezeAt``, ``GradualUnfreezing`` and ``fine_tune`` live in ``minitorch.finetune``
+    (which imports this module); they are loaded on first use."""
+    if name in ("UnfreezeAt", "GradualUnfreezing", "fine_tune"):
+        from . import finetune
+
+        return getattr(finetune, name)
+    raise AttributeError(f"module 'minitorch.train' has no attribute {name!r}")
