@@ -264,3 +264,19 @@ def test_layers_states_modes_and_collapse():
     assert g.totals() == "188 params: 60 trainable, 128 frozen"
     with pytest.raises(RuntimeError, match="input_shape"):
         viz.layers(net, (2, 5))
+
+
+def test_docs_pictures_are_current():
+    """docs/img/*.svg are what docs/scripts/make_graph_svgs.py draws now, byte for byte."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location(
+        "make_graph_svgs", root / "docs" / "scripts" / "make_graph_svgs.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for name, svg in script.render().items():
+        committed = (root / "docs" / "img" / name).read_text()
+        assert svg == committed, f"docs/img/{name} is stale: run docs/scripts/make_graph_svgs.py"
+        assert f"img/{name}" in (root / "docs" / "requires_grad.md").read_text()

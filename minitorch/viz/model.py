@@ -81,7 +81,8 @@ class GraphModel:
             return self.footer
         ops = self.count("op")
         leaves = self.count("leaf")
-        return (f"{ops + leaves:,} nodes ({ops:,} ops, {leaves:,} leaves) | saved for "
+        return (f"{plural(ops + leaves, 'node')} ({plural(ops, 'op')}, {leaves:,} "
+                f"{'leaf' if leaves == 1 else 'leaves'}) | saved for "
                 f"backward: {plural(self.saved_arrays, 'array')}, "
                 f"{human_bytes(self.saved_bytes)}")
 
@@ -264,7 +265,7 @@ class _Builder:
 
     def input_node(self, t: Tensor | None, shape: Any, tracked: dict[int, int]) -> int:
         name = self.name_of.get(id(t)) if t is not None else None
-        if t is not None and (name is not None or isinstance(t, Parameter)):
+        if isinstance(t, Parameter) or (name is not None and t.requires_grad):
             self.in_graph.add(id(t))
             if self.collapse and not t.requires_grad:
                 return self.group(_module_of(name or ""), t)
@@ -276,17 +277,17 @@ class _Builder:
                                   _at_depth(_module_of(name or ""), self.depth),
                                   params=t.numel()))
         lines = [_shape(shape)]
-        title = "input"
+        title = name or "input"
         src_edge = None
         if t is not None:
             producer = produced_by(t)
             source = tracked.get(id(_array(t)))
             if source is not None:
-                title, src_edge = "detached", (source, "detach()")
+                title, src_edge = name or "detached", (source, "detach()")
                 lines.append("no history: detach()")
             elif producer is not None:
                 module, grad_enabled = producer
-                title = f"{module or 'model'} output"
+                title = name or f"{module or 'model'} output"
                 lines.append("computed under no_grad" if not grad_enabled
                              else "no history: its inputs and weights need no grad")
                 # Linked to its module's frozen box once the boxes are known.
