@@ -11,6 +11,7 @@
 from .collate import default_collate
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .precompute import CachedFeatures, StaleFeaturesError, precompute
 from .split import Split
 from .synthetic import make_moons, make_spirals
 from .tabular import load_breast_cancer, load_digits, load_iris, load_wine
@@ -20,4 +21,5 @@ __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
     "default_collate", "Split", "TransferTask", "load_digits", "load_iris",
     "load_breast_cancer", "load_wine", "make_moons", "make_spirals", "digits_transfer",
+    "precompute", "CachedFeatures", "StaleFeaturesError",
 ]
