@@ -17,6 +17,7 @@ and renames it into place, so an error or a crash mid-save leaves the previous f
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -24,7 +25,7 @@ import os
 import tempfile
 import zipfile
 from collections import OrderedDict
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO, Iterator, Union
 
 import numpy as np
 
@@ -137,14 +138,31 @@ def save(obj: Any, f: PathOrFile) -> None:
     if hasattr(f, "write"):
         np.savez(f, **entries)
         return
-    path = os.fspath(f)
+    with atomic_write(f) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **entries)
+
+
+@contextlib.contextmanager
+def atomic_write(path: Union[str, "os.PathLike[str]"]) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; once the block has written it, flush it to
+    disk and rename it over ``path``. If the block raises (or the process dies), ``path``
+    keeps its previous content and the temporary file is removed.
+
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "weights.bin")
+    >>> with atomic_write(target) as tmp:
+    ...     _ = open(tmp, "wb").write(b"new")
+    >>> open(target, "rb").read()
+    b'new'
+    """
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **entries)
-            handle.flush()
+        yield tmp
+        with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
