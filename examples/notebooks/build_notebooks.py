@@ -158,6 +158,18 @@ REQUIRES_GRAD = [
         plt.show()
     """),
     md("""
+        `minitorch.viz` draws the recorded graph for you, the other way up (data flows down
+        to the output), with each box coloured by what it is: green leaves get `.grad`,
+        blue boxes are recorded operations, and `c`, which requires no grad, enters as a
+        dotted input without history. `show_saved=True` lists what each node keeps for
+        backward. The picture shows inline, with nothing to install beyond minitorch.
+    """),
+    code("""
+        from minitorch import viz
+
+        viz.graph(loss, params={"a": a, "b": b, "c": c}, show_saved=True)
+    """),
+    md("""
         `a` feeds two operations, so two edges lead to its `AccumulateGrad`, and backward
         adds the two contributions: `d loss/da = b + c = 7` (the ReLU passes the gradient
         through, since `a*c > 0`), `d loss/db = a = 2`. `c` does not
@@ -236,6 +248,24 @@ REQUIRES_GRAD = [
         for training in (True, False):
             with mt.set_grad_enabled(training):
                 print(f"set_grad_enabled({training}): grad_fn = {model(batch).grad_fn}")
+    """),
+    md("""
+        In a picture of the graph, `detach()` and `no_grad()` both show up as inputs without
+        history (dotted boxes): that is where the graph, and every gradient, stops. Inside
+        `viz.record()` the nodes also remember their inputs, so the picture can say where a
+        detached value came from (the dashed `detach()` arrow), and group the nodes by layer
+        (`depth=1`). Here the second layer sees a detached copy of the first layer's output,
+        and a third layer runs under `no_grad()`:
+    """),
+    code("""
+        first, second, third = nn.Linear(4, 8), nn.Linear(8, 2), nn.Linear(4, 2)
+        layers = nn.ModuleDict({"first": first, "second": second, "third": third})
+        with viz.record(layers):
+            h = first(batch).relu()
+            with mt.no_grad():
+                guide = third(batch)
+            out = (second(h.detach()) - guide).pow(2).mean() + h.mean()
+        viz.graph(out, params=layers, depth=1)
     """),
     md("""
         ## 6. What recording costs
@@ -551,6 +581,26 @@ TRANSFER = [
     code("""
         frozen_view = nn.freeze_to(copy.deepcopy(pretrained), -1)
         print(nn.summary(frozen_view))
+    """),
+    md("""
+        The same as pictures, with `minitorch.viz`: the layer stack with each layer's state,
+        then the graph one training step records, with every parameter trainable (left) and
+        with the body frozen (right). The frozen body has no node in the graph: it is one
+        grey box, and the head's input is an input without history. The totals under each
+        graph count the nodes and the arrays kept for backward.
+    """),
+    code("""
+        from minitorch import viz
+
+        images, labels = next(iter(data.DataLoader(source.train, batch_size=32)))
+        display(viz.layers(frozen_view, (32, 64), collapse_frozen=True))
+        full_loss = loss_fn(pretrained(images), labels)
+        with viz.record(frozen_view):
+            frozen_loss = loss_fn(frozen_view(images), labels)
+        options = dict(show_saved=True, collapse_frozen=True)
+        frozen_graph = viz.graph(frozen_loss, params=frozen_view, **options)
+        viz.graph(full_loss, params=pretrained, compare=frozen_graph, **options,
+                  titles=("every parameter trainable", "body frozen"))
     """),
     code("""
         runs, models = compare(pretrained, target.train, target.test, target.num_classes)
