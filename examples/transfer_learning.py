@@ -64,37 +64,17 @@ def train_phase(name: str, model: nn.Module, optimizer: optim.Optimizer,
             "trainable": trainable, "frozen": frozen}
 
 
-def main(argv: list[str] | None = None) -> dict[str, object]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pretrain-epochs", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=30, help="epochs of head training")
-    parser.add_argument("--finetune-epochs", type=int, default=20)
-    parser.add_argument("--labels-per-class", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    began = time.perf_counter()
+def fine_tune_and_compare(body_state: dict, target: data.Split, args: argparse.Namespace,
+                           hidden: int = 256) -> dict[str, object]:
+    """Steps 2-4 on the target task from a pretrained body's state dict, and the table.
 
-    mt.manual_seed(args.seed)
-    task = data.digits_transfer(labels_per_class=args.labels_per_class, seed=args.seed)
-    source, target = task.source, task.target
-    print(f"source task: digits {', '.join(source.class_names)}, {len(source.train)} training "
-          f"images; target task: digits {', '.join(target.class_names)}, "
-          f"{len(target.train)} labelled images ({args.labels_per_class} per class)")
+    Also used by examples/finetune_pytorch_weights.py (a body pretrained in PyTorch).
+    """
     target_test = data.DataLoader(target.test, batch_size=512)
 
-    # 1. Pretrain body + head on the source task.
-    pretrained = Net(source.num_features, source.num_classes)
-    fit(pretrained, nn.CrossEntropyLoss(), optim.Adam(pretrained.parameters(), lr=1e-3),
-        data.DataLoader(source.train, batch_size=32, shuffle=True, seed=args.seed),
-        epochs=args.pretrain_epochs, verbose=not args.quiet)
-    source_accuracy = evaluate(pretrained, nn.CrossEntropyLoss(),
-                               data.DataLoader(source.test, batch_size=512))["accuracy"]
-    print(f"pretrained on the source task: test accuracy {source_accuracy:.3f}\n")
-
     # 2. A new head on the pretrained body; the body frozen.
-    model = Net(target.num_features, target.num_classes)
-    model.body.load_state_dict(pretrained.body.state_dict())
+    model = Net(target.num_features, target.num_classes, hidden)
+    model.body.load_state_dict(body_state)
     print("Before freezing:")
     print(nn.summary(model, input_shape=(2, target.num_features)))
     nn.freeze(model.body)
@@ -119,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     # 4. Baseline: the same network from scratch on the small target set, same budget.
     mt.manual_seed(args.seed)
-    scratch_model = Net(target.num_features, target.num_classes)
+    scratch_model = Net(target.num_features, target.num_classes, hidden)
     scratch = train_phase("from scratch", scratch_model,
                           optim.Adam(scratch_model.parameters(), lr=1e-3), loader, target_test,
                           args.epochs + args.finetune_epochs, verbose=False)
@@ -134,10 +114,40 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     for name, r in rows:
         print(f"| {name:<24} | {r['epochs']:>6} | {r['trainable']:>16,} | "
               f"{r['ms_per_epoch']:>8.1f} | {r['accuracy']:>13.3f} |")
+    return {"scratch": scratch, "frozen_head": frozen_head, "finetuned": finetuned,
+            "body_unchanged_while_frozen": body_unchanged}
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pretrain-epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=30, help="epochs of head training")
+    parser.add_argument("--finetune-epochs", type=int, default=20)
+    parser.add_argument("--labels-per-class", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+
+    mt.manual_seed(args.seed)
+    task = data.digits_transfer(labels_per_class=args.labels_per_class, seed=args.seed)
+    source, target = task.source, task.target
+    print(f"source task: digits {', '.join(source.class_names)}, {len(source.train)} training "
+          f"images; target task: digits {', '.join(target.class_names)}, "
+          f"{len(target.train)} labelled images ({args.labels_per_class} per class)")
+
+    # 1. Pretrain body + head on the source task.
+    pretrained = Net(source.num_features, source.num_classes)
+    fit(pretrained, nn.CrossEntropyLoss(), optim.Adam(pretrained.parameters(), lr=1e-3),
+        data.DataLoader(source.train, batch_size=32, shuffle=True, seed=args.seed),
+        epochs=args.pretrain_epochs, verbose=not args.quiet)
+    source_accuracy = evaluate(pretrained, nn.CrossEntropyLoss(),
+                               data.DataLoader(source.test, batch_size=512))["accuracy"]
+    print(f"pretrained on the source task: test accuracy {source_accuracy:.3f}\n")
+
+    results = fine_tune_and_compare(pretrained.body.state_dict(), target, args)
     print(f"\ntotal time {time.perf_counter() - began:.1f} s")
-    return {"source_accuracy": source_accuracy, "scratch": scratch, "frozen_head": frozen_head,
-            "finetuned": finetuned, "body_unchanged_while_frozen": body_unchanged,
-            "chance": 1 / target.num_classes}
+    return {"source_accuracy": source_accuracy, **results, "chance": 1 / target.num_classes}
 
 
 if __name__ == "__main__":
