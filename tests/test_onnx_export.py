@@ -10,6 +10,8 @@ import importlib.util
 import inspect
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +170,33 @@ class TensorOps(nn.Module):
 def test_tensor_ops_of_a_custom_forward_export(tmp_path):
     mt.manual_seed(1)
     assert_serves_like_minitorch(TensorOps(), mt.randn(8, 6), tmp_path)
+
+
+class MoreOps(nn.Module):
+    """Comparisons, masks, integer paths, index arrays, casts and the rarer reductions."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+        self.register_buffer("idx", mt.tensor([2, 0, 1]))
+
+    def forward(self, x):
+        h = self.fc(x)
+        a = mt.where(h > 0, h, h * 0.1)
+        b = h.masked_fill(h < -0.5, 0.25)
+        c = mt.maximum(a, b) + mt.minimum(a, b)
+        d = (c.cumsum(dim=1) + c.logsumexp(dim=1, keepdim=True)
+             + (c.abs() + 0.5).prod(dim=1, keepdim=True))
+        g = d.gather(1, mt.tensor([[0, 2, 1]]).expand(x.shape[0], 3))
+        e = d[:, self.idx] + g + d[:, None][..., -3:].squeeze(1)
+        f = (e % 0.7).add(e, alpha=0.5).double().float() + e.std(dim=1, keepdim=True)
+        mask = ((e >= 0.1).float() * (e != 0).float()).repeat(1, 2)
+        return (f + e.min()).repeat(1, 2) + (h.long() // 2).float()[:, :1] - mask
+
+
+def test_more_tensor_ops_export(tmp_path):
+    mt.manual_seed(0)
+    assert_serves_like_minitorch(MoreOps(), mt.randn(8, 6), tmp_path)
 
 
 class TwoInTwoOut(nn.Module):
@@ -432,3 +461,14 @@ def test_export_leaves_modes_flags_and_statistics_as_they_were():
     assert [p.requires_grad for p in model.parameters()] == [False, True, True, True]
     after = model.state_dict()
     assert all(np.array_equal(before[k], after[k].numpy()) for k in before)
+
+
+def test_the_onnx_benchmark_runs_and_every_framework_agrees_with_numpy():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_onnx.py"), "--quick",
+                           "--frameworks", "minitorch"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if "agree" not in line and "1.0000" in line]
+    assert len(rows) == 2  # W4 batched and one-row requests
+    assert all("minitorch 1.0000 / onnxruntime 1.0000" in row for row in rows)
+
