@@ -258,14 +258,19 @@ REQUIRES_GRAD = [
         and a third layer runs under `no_grad()`:
     """),
     code("""
-        first, second, third = nn.Linear(4, 8), nn.Linear(8, 2), nn.Linear(4, 2)
-        layers = nn.ModuleDict({"first": first, "second": second, "third": third})
-        with viz.record(layers):
-            h = first(batch).relu()
+        class Three(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.first, self.second, self.third = (nn.Linear(4, 8), nn.Linear(8, 2),
+                                                       nn.Linear(4, 2))
+
+        net = Three()
+        with viz.record(net):
+            h = net.first(batch).relu()
             with mt.no_grad():
-                guide = third(batch)
-            out = (second(h.detach()) - guide).pow(2).mean() + h.mean()
-        viz.graph(out, params=layers, depth=1)
+                guide = net.third(batch)
+            out = (net.second(h.detach()) - guide).pow(2).mean() + h.mean()
+        viz.graph(out, params=net, depth=1)
     """),
     md("""
         ## 6. What recording costs
