@@ -34,6 +34,12 @@ def load(path: Path):
     return proto, ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
+def load_proto(proto, path: Path):
+    """The returned proto is the file's content; also load it in onnxruntime."""
+    assert path.read_bytes() == proto.SerializeToString()
+    return load(path)
+
+
 def rows(example: np.ndarray, n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     x = example[rng.integers(0, len(example), n)]
@@ -302,6 +308,16 @@ def test_a_broken_dynamic_batch_is_caught_at_export_and_nothing_is_written(tmp_p
     with pytest.raises(RuntimeError, match="(does not match|fails on).*nothing was written"):
         mt.onnx.export(model, mt.randn(5, 3, 4), path)
     assert not path.exists()
+
+
+def test_an_input_without_a_batch_axis_needs_dynamic_batch_false(tmp_path):
+    model = nn.Linear(4, 2)  # a 1-D input: its only axis is the features
+    with pytest.raises(RuntimeError, match="fails on inputs with 5 rows instead of 4.*"
+                                           "dynamic_batch=False"):
+        mt.onnx.export(model, mt.randn(4), None)
+    proto, _ = load_proto(mt.onnx.export(model, mt.randn(4), tmp_path / "v.onnx",
+                                         dynamic_batch=False), tmp_path / "v.onnx")
+    assert [d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim] == [2]
 
 
 def test_dynamic_axes_as_pytorch_writes_them(tmp_path):

@@ -115,9 +115,9 @@ def build(model: Module, inputs: Any, first: Trace, second: Trace, opset: int,
                     f"takes a tensor of shape {a1.shape} that was made from the input "
                     f"outside minitorch's ops (it differs between two example inputs, but no "
                     f"traced op computed it): a comparison or indexing done in numpy, "
-                    f".numpy()/.item()/.tolist() turned back into a tensor, or a tensor "
-                    f"created with the input's size. Compute it with tensor ops, or pass it "
-                    f"as an input of the model."
+                    f".numpy()/.item()/.tolist() turned back into a tensor, a tensor "
+                    f"created with the input's size, or random numbers drawn in forward. "
+                    f"Compute it with tensor ops, or pass it as an input of the model."
                 )
             arg_names.append(g.const(a1) if key1 is None else name_of(key1))
         for key, value in c1.kwargs.items():
