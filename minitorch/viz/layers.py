@@ -8,6 +8,7 @@ from ..creation import zeros
 from ..nn.module import Module
 from ..tensor import Tensor
 from .model import ADAPTER_PATTERNS, GraphModel, VEdge, VNode, plural
+from .record import record
 from .view import Graph
 
 LEGEND = ["trainable", "adapter", "frozen", "no_params", "untracked"]
@@ -36,29 +37,10 @@ def _call_order(model: Module, units: list[tuple[str, Module]], input_shape: Any
     if dtype is None:
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-    names = {id(m): name for name, m in units}
-    calls: list[tuple[str, str]] = []
-    inside: list[bool] = []
-    original_call = Module.__call__
-
-    def call(module: Module, *args: Any, **kwargs: Any) -> Any:
-        name = names.get(id(module))
-        if name is None or inside:
-            return original_call(module, *args, **kwargs)
-        inside.append(True)
-        try:
-            out = original_call(module, *args, **kwargs)
-        finally:
-            inside.pop()
-        calls.append((name, str(tuple(out.shape)) if isinstance(out, Tensor) else
-                      type(out).__name__))
-        return out
-
     modes = [(m, m.training) for m in model.modules()]
-    Module.__call__ = call  # type: ignore[method-assign]
     try:
         model.eval()
-        with no_grad():
+        with no_grad(), record(model) as calls:
             model(zeros(*shape, dtype=dtype))
     except Exception as err:
         raise RuntimeError(
@@ -66,10 +48,11 @@ def _call_order(model: Module, units: list[tuple[str, Module]], input_shape: Any
             f"{shape} failed ({type(err).__name__}: {err}); check input_shape (it includes "
             f"the batch dimension) and dtype") from err
     finally:
-        Module.__call__ = original_call  # type: ignore[method-assign]
         for m, training in modes:
             m.training = training
-    return calls
+    names = {name for name, _ in units}
+    return [(name, str(tuple(out.shape)) if isinstance(out, Tensor) else type(out).__name__)
+            for name, out in calls.calls if name in names]
 
 
 def layers(model: Module, input_shape: Any = None, *, dtype: Any = None,

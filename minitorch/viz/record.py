@@ -90,6 +90,7 @@ class record:  # noqa: N801 - used like no_grad
         self._names = {id(m): name for name, m in model.named_modules()} if model else {}
         self._stack: list[str] = []
         self._saved: list[Any] = []
+        self.calls: list[tuple[str, Any]] = []  # (module name, output) as calls return
 
     def _name(self, module: Module) -> str:
         name = self._names.get(id(module))
@@ -110,6 +111,7 @@ class record:  # noqa: N801 - used like no_grad
             finally:
                 stack.pop()
             _remember(out, name)
+            self.calls.append((name, out))
             return out
 
         def hook(ctx: Any, args: tuple) -> None:
