@@ -16,6 +16,7 @@ import numpy as np
 from .core.engine import AccumulateGrad, run_backward
 from .core.function import Context
 from .core.grad_mode import _state
+from .core.hooks import RemovableHandle, add_hook, new_hook_dict
 from .core.version import VersionCounter
 from .ops import shape as S
 from .tensor_mixins import (
@@ -364,6 +365,49 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
         if self._node is not None:
             self._retains_grad = True
             self._node.retained = weakref.ref(self)
+
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Call ``hook(grad)`` each time the gradient for this tensor is computed; a tensor
+        it returns replaces the gradient (for a leaf: before it reaches ``.grad``).
+
+        >>> import minitorch as mt
+        >>> w = mt.ones(2, requires_grad=True)
+        >>> handle = w.register_hook(lambda g: g * 10)
+        >>> (w * 3).sum().backward(); w.grad
+        tensor([30., 30.])
+        >>> handle.remove()
+        """
+        if not self._requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient: set "
+                "requires_grad=True on the leaf first"
+            )
+        node = self._node
+        if node is None:
+            owner = self._accumulator()
+            if owner.hooks is None:
+                owner.hooks = new_hook_dict()
+            hooks = owner.hooks
+        else:
+            if node.pre_hooks is None:
+                node.pre_hooks = new_hook_dict()
+            hooks = node.pre_hooks
+        shape = self._data.shape
+
+        def on_array(grad: np.ndarray) -> np.ndarray | None:
+            recorded = isinstance(grad, Tensor)  # during backward(create_graph=True)
+            result = hook(grad if recorded else _make(grad))
+            if result is None:
+                return None
+            if not isinstance(result, Tensor) or result._data.shape != shape:
+                got = result.shape if isinstance(result, Tensor) else type(result).__name__
+                raise RuntimeError(
+                    f"hook {getattr(hook, '__name__', hook)!r} returned {got}; a tensor hook "
+                    f"must return None or a tensor of the gradient's shape {shape}"
+                )
+            return result if recorded else result._data
+
+        return add_hook(hooks, on_array)
 
     def _accumulator(self) -> AccumulateGrad:
         try:

@@ -13,16 +13,18 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .function import Context
+from .hooks import run_grad_hooks
 from .version import VersionCounter
 
 
 class AccumulateGrad:
     """The edge to a leaf: where gradients end up in ``leaf.grad``. One per leaf."""
 
-    __slots__ = ("variable", "__weakref__")
+    __slots__ = ("variable", "hooks", "__weakref__")
 
     def __init__(self, variable: Any) -> None:
         self.variable = variable
+        self.hooks: dict | None = None  # the leaf's register_hook hooks (array -> array)
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -129,6 +131,9 @@ def run_backward(
     shared: set[Any] = set()
 
     def deliver(key: Any, grad: np.ndarray, private: bool) -> None:
+        if type(key) is AccumulateGrad and key.hooks:  # a leaf's hooks see it first
+            grad, changed = run_grad_hooks(key.hooks, grad)
+            private = private and not changed
         if capture is not None:
             if key in capture:
                 previous = capture[key]
@@ -167,6 +172,9 @@ def run_backward(
             input_grads: tuple = (None,) * len(edges)
         else:
             private = node not in shared
+            if node.pre_hooks:  # register_hook on the tensor this node made: before all else
+                grad, changed = run_grad_hooks(node.pre_hooks, grad)
+                private = private and not changed
             if node.retained is not None and capture is None:
                 tensor = node.retained()
                 if tensor is not None:

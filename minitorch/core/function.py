@@ -61,6 +61,8 @@ class Context:
         self.freed = False
         self.retained: Any = None
 
+    pre_hooks: dict | None = None  # register_hook on the output: set per node when used
+
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays (or None) for backward; they are freed after backward runs."""
         self.saved = arrays

@@ -23,6 +23,7 @@ from .freezing import (
     trainable_parameters,
     unfreeze,
 )
+from .keyed import ModuleDict, ParameterDict, ParameterList
 from .linear import Identity, Linear
 from .lora import (
     LoRALinear,
@@ -55,4 +56,5 @@ __all__ = [
     "count_parameters", "summary", "freezing",
     "lora", "LoRALinear", "add_lora", "merge_lora", "unmerge_lora", "remove_lora",
     "lora_state_dict", "load_lora_state_dict",
+    "ModuleDict", "ParameterList", "ParameterDict",
 ]

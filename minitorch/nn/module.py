@@ -17,6 +17,7 @@ import numpy as np
 from ..device import check_device, device
 from ..dtype import to_numpy_dtype
 from ..tensor import Tensor, _make
+from . import hooks as _hooks
 from .parameter import Parameter
 
 _FREEZE_HINT = (
@@ -103,8 +104,60 @@ class Module:
             f"define forward(self, ...) in the class"
         )
 
+    _hooked = False  # True once a hook is registered: __call__ then runs them
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._hooked:
+            return _hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ----------------------------------------------------------------- hooks
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, args)`` before ``forward``; a value it returns replaces the
+        positional args (a tuple, or one value). ``with_kwargs=True``: ``hook(module, args,
+        kwargs)`` returning None or ``(args, kwargs)``. ``prepend``: run before the others.
+
+        >>> import minitorch as mt
+        >>> layer = mt.nn.Identity()
+        >>> h = layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+        >>> layer(mt.tensor([1.0])).tolist()
+        [2.0]
+        >>> h.remove()
+        """
+        return _hooks.register(self, "_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, args, output)`` after ``forward``; a value it returns replaces
+        the output. ``with_kwargs=True``: ``hook(module, args, kwargs, output)``.
+        ``always_call=True``: also run when ``forward`` raises. Returns a handle whose
+        ``remove()`` unregisters the hook.
+
+        >>> import minitorch as mt
+        >>> seen = []
+        >>> layer = mt.nn.Linear(3, 2)
+        >>> h = layer.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+        >>> _ = layer(mt.zeros(4, 3)); seen
+        [(4, 2)]
+        >>> h.remove()
+        """
+        return _hooks.register(self, "_forward_hooks", hook, prepend, with_kwargs, always_call)
+
+    def register_full_backward_hook(self, hook: Callable,
+                                    prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to
+        the module's inputs are computed; a tuple it returns replaces ``grad_input``.
+        ``grad_input`` has one entry per positional tensor argument, None for one that does
+        not require grad (an input batch, the output of a frozen body)."""
+        return _hooks.register(self, "_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable,
+                                        prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients with respect to the
+        module's outputs are computed; a tuple it returns replaces ``grad_output``."""
+        return _hooks.register(self, "_backward_pre_hooks", hook, prepend)
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
