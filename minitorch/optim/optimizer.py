@@ -37,6 +37,7 @@ import numpy as np
 
 from ..core.grad_mode import enable_grad
 from ..tensor import Tensor, _make
+from . import guard as _guard
 
 _NOT_ITERABLE = (
     "params argument given to the optimizer should be an iterable of Tensors or dicts, but "
@@ -78,6 +79,7 @@ class Optimizer:
         self._scratch_arrays: dict[tuple, np.ndarray] = {}
         for group in _as_groups(params):
             self.add_param_group(group)
+        _guard.register(self)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -202,6 +204,7 @@ class Optimizer:
                     p._version_counter().bump(op)
         if not updated:
             self._warn_idle(trainable)
+        _guard.check_unowned(self)
         return loss
 
     def _active(self, group: dict[str, Any]) -> tuple[list[Tensor], list[np.ndarray], int]:
@@ -491,6 +494,9 @@ def _describe(p: Any, i: int, names: list[str] | None) -> str:
     if names is not None:
         return f"parameter {names[i]!r}"
     shape = getattr(p, "shape", None)
+    held = _guard.holder_name(p) if isinstance(p, Tensor) else None
+    if held is not None:
+        return f"parameter {i} ({held}, shape {shape})"
     return f"parameter {i} (shape {shape})" if shape is not None else f"parameter {i}"
 
 

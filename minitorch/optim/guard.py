@@ -1,0 +1,116 @@
+"""The guard for pitfall #2: a trainable parameter with a gradient that no optimizer holds.
+
+The classic bug: an optimizer built from ``filter(lambda p: p.requires_grad,
+model.parameters())`` while the body was frozen; the body is unfrozen later, receives
+gradients, and never trains, without any error. At ``step()``, every optimizer looks at
+the parameters held by live modules that require grad and have a gradient; one that is
+in no live optimizer and received a gradient since the previous step (or since the
+optimizer was built: stale gradients of other models in the process do not count) gets a
+warning, once per parameter and optimizer, naming the layer that holds it. The check costs
+one pass over the live modules' parameters (a few microseconds for a typical model).
+
+>>> import warnings
+>>> import minitorch as mt
+>>> from minitorch import nn, optim
+>>> model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+>>> _ = nn.freeze(model[0])
+>>> opt = optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+>>> _ = nn.unfreeze(model[0])
+>>> model(mt.ones(1, 2)).sum().backward()
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     opt.step()
+>>> len(caught), "Linear(in_features=2, out_features=2, bias=True).weight" in str(caught[0].message)
+(2, True)
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any
+
+import numpy as np
+
+from ..nn.module import _HOLDERS, parameter_holders
+
+__all__ = ["check_unowned", "register", "holder_name"]
+
+_OPTIMIZERS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+def register(optimizer: Any) -> None:
+    """Make ``optimizer``'s parameters count as owned for every optimizer's check, and
+    note the gradients that exist already (only gradients received later are reported)."""
+    _OPTIMIZERS.add(optimizer)
+    optimizer.__dict__["_guard_seen"] = {id(p): _grad_mark(p) for p in _unowned(optimizer)}
+
+
+def _grad_mark(p: Any) -> tuple:
+    """Changes when ``p`` receives a gradient (a new array, or one accumulated into)."""
+    data = p._grad._data
+    return id(data), float(data.sum(dtype=np.float64))
+
+
+def _unowned(optimizer: Any) -> list[Any]:
+    """Live module parameters that require grad, have a gradient, and are not in
+    ``optimizer`` (usually none: one pass over the live parameters)."""
+    mine = _ids(optimizer)
+    found = []
+    for key, (ref, _) in _HOLDERS.copy().items():
+        if key in mine:
+            continue
+        p = ref()
+        if p is not None and p._requires_grad and getattr(p, "_grad", None) is not None:
+            found.append(p)
+    return found
+
+
+def _ids(optimizer: Any) -> set[int]:
+    groups = optimizer.param_groups
+    key = (id(optimizer), len(groups), sum(len(g["params"]) for g in groups))
+    cached = optimizer.__dict__.get("_guard_ids")
+    if cached is None or cached[0] != key:
+        cached = (key, {id(p) for g in groups for p in g["params"]})
+        optimizer.__dict__["_guard_ids"] = cached
+    return cached[1]
+
+
+def holder_name(param: Any) -> str | None:
+    """``Linear(in_features=2, ...).weight``: the first live module holding ``param``."""
+    for holder in parameter_holders(param):
+        for attr, p in holder.__dict__.get("_parameters", {}).items():
+            if p is param:
+                extra = holder.extra_repr()
+                return f"{type(holder).__name__}({extra}).{attr}"
+    return None
+
+
+def check_unowned(optimizer: Any) -> None:
+    """Warn about parameters that require grad, received a gradient since the previous
+    step (or since the optimizer was built), and are in no optimizer."""
+    seen = optimizer.__dict__.get("_guard_seen")
+    if seen is None:  # a copy (deepcopy, unpickling) that __init__ did not register
+        _OPTIMIZERS.add(optimizer)
+        seen = {}
+    suspects, marks = [], {}
+    for p in _unowned(optimizer):
+        marks[id(p)] = mark = _grad_mark(p)
+        if seen.get(id(p)) != mark:
+            suspects.append(p)
+    optimizer.__dict__["_guard_seen"] = marks
+    if not suspects:
+        return
+    others = [_ids(o) for o in list(_OPTIMIZERS) if o is not optimizer]
+    warned = optimizer.__dict__.setdefault("_guard_warned", set())
+    for p in suspects:
+        if id(p) in warned or any(id(p) in ids for ids in others):
+            continue
+        warned.add(id(p))
+        name = holder_name(p) or f"a parameter of shape {tuple(p.shape)}"
+        warnings.warn(
+            f"{name} requires grad and received a gradient, but it is in no optimizer, so "
+            f"step() does not train it. An optimizer built from the trainable parameters "
+            f"(filter(lambda p: p.requires_grad, ...)) misses layers unfrozen later: in "
+            f"minitorch build it over all of model.parameters() (step() never changes "
+            f"frozen ones), or add the layer with add_param_group.",
+            UserWarning, stacklevel=3)
