@@ -1,7 +1,6 @@
 """Transfer learning for the estimators: ``freeze=``, ``unfreeze_at=`` and ``init_from=``."""
 from __future__ import annotations
 
-import fnmatch
 import numbers
 import os
 from typing import Any, Iterable, Mapping
@@ -9,6 +8,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .. import nn
+from ..nn.freeze_select import select
 from ..tensor import Tensor
 from ..train import Callback
 
@@ -38,7 +38,8 @@ def _names_list(names: Iterable[str]) -> str:
 
 def match(module: nn.Module, spec: Any, what: str) -> list[str]:
     """Names of the parameters of ``module`` that ``spec`` selects: fnmatch globs (one or a
-    list) or a callable ``name -> bool``. Each glob, and a callable, must select something."""
+    list, matched by ``nn.freeze``'s rule) or a callable ``name -> bool``. Each glob, and a
+    callable, must select something."""
     names = [name for name, _ in module.named_parameters()]
     if callable(spec) and not isinstance(spec, str):
         chosen = [name for name in names if spec(name)]
@@ -46,17 +47,11 @@ def match(module: nn.Module, spec: Any, what: str) -> list[str]:
             raise ValueError(f"{what}={getattr(spec, '__name__', spec)!r} selects no parameter of "
                              f"{type(module).__name__}; its parameters are: {_names_list(names)}")
         return chosen
-    chosen_set: set[str] = set()
-    for pattern in _patterns(spec, what):
-        hits = fnmatch.filter(names, pattern)
-        if not hits:
-            raise ValueError(
-                f"{what} pattern {pattern!r} matches no parameter of {type(module).__name__}; "
-                f"its parameters are: {_names_list(names)} (patterns are fnmatch globs over "
-                f"these names, e.g. '0.*')"
-            )
-        chosen_set.update(hits)
-    return [name for name in names if name in chosen_set]
+    try:
+        _, selected = select(module, names=_patterns(spec, what))
+    except ValueError as err:
+        raise ValueError(f"{what}: {err}") from None
+    return [name for name, _ in selected]
 
 
 def apply_freeze(module: nn.Module, spec: Any) -> tuple[str, ...]:
@@ -67,11 +62,16 @@ def apply_freeze(module: nn.Module, spec: Any) -> tuple[str, ...]:
         pass
     elif isinstance(spec, numbers.Integral) and not isinstance(spec, bool):
         nn.freezing.freeze_to(module, int(spec))
-    else:
+    elif callable(spec) and not isinstance(spec, str):
         chosen = set(match(module, spec, "freeze"))
         for name, p in module.named_parameters():
             if name in chosen:
                 p.requires_grad_(False)
+    else:
+        try:
+            nn.freeze(module, names=_patterns(spec, "freeze"))
+        except ValueError as err:
+            raise ValueError(f"freeze: {err}") from None
     return tuple(name for name, p in module.named_parameters() if not p.requires_grad)
 
 
