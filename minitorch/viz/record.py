@@ -9,14 +9,22 @@ its shape. Inside ``with viz.record(model):``
   weights, links ``detach()`` results to where they came from, and groups nodes into
   module clusters;
 - every module call whose output has no history (a frozen body, a ``no_grad`` block)
-  remembers which module made that output, so the picture can say so.
+  remembers which module made that output, so the picture can say so;
+- nodes recorded by a backward pass with ``create_graph=True`` are marked
+  (``ctx.double_backward = True``) and drawn in another colour. An engine may also set
+  that mark itself: it is all the picture reads.
 
 Outside it nothing is kept and nothing is slower: the hook in ``tensor.apply`` is ``None``.
 The inputs kept stay alive as long as the graph does, so use it for pictures, not training.
+It swaps ``Module.__call__`` (and that hook) for the duration of the block, in every
+thread: record one forward pass at a time. (Per-module forward hooks would leave every
+module on the slower hooked call path after their removal, and would miss modules that are
+not children of the model.)
 """
 from __future__ import annotations
 
 import importlib
+import sys
 import weakref
 from typing import Any
 
@@ -52,6 +60,22 @@ def _remember(t: Any, name: str) -> None:
             _remember(item, name)
 
 
+# The engine of backward(create_graph=True): ops run from inside it belong to a recorded
+# backward pass (their gradients can be differentiated again).
+_GRAPH_ENGINE = "minitorch.core.graph_engine"
+
+
+def _in_recorded_backward() -> bool:
+    """Whether the op being recorded runs inside a backward pass with create_graph=True
+    (found on the call stack, so the engine needs to know nothing of viz)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == _GRAPH_ENGINE:
+            return True
+        frame = frame.f_back
+    return False
+
+
 class record:  # noqa: N801 - used like no_grad
     """Context manager: nodes recorded inside keep their inputs and module (see module doc).
 
@@ -70,6 +94,7 @@ class record:  # noqa: N801 - used like no_grad
         self._names = {id(m): name for name, m in model.named_modules()} if model else {}
         self._stack: list[str] = []
         self._saved: list[Any] = []
+        self.calls: list[tuple[str, Any]] = []  # (module name, output) as calls return
 
     def _name(self, module: Module) -> str:
         name = self._names.get(id(module))
@@ -90,11 +115,14 @@ class record:  # noqa: N801 - used like no_grad
             finally:
                 stack.pop()
             _remember(out, name)
+            self.calls.append((name, out))
             return out
 
         def hook(ctx: Any, args: tuple) -> None:
             ctx.inputs = args
             ctx.module = stack[-1] if stack else ""
+            if _in_recorded_backward():
+                ctx.double_backward = True
 
         self._saved.append((original_call, _tensor_module._record_hook))
         Module.__call__ = call  # type: ignore[method-assign]
