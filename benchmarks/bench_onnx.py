@@ -29,6 +29,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="one round, no warm-up, 1024 rows")
     p.add_argument("--threads", type=int, default=2, help="threads for everyone (default 2)")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.add_argument("--frameworks", default="minitorch,torch",
+                   help="next to onnxruntime: minitorch (always) and optionally torch")
     return p.parse_args(argv)
 
 
@@ -63,6 +65,12 @@ def candidates(fws: dict, session, weights: list, x, batch: int) -> dict:
     return out
 
 
+def ratio(res: dict, a: str, b: str) -> str:
+    """Median of the per-round ratios of a's time to b's."""
+    pairs = [p / q for p, q in zip(res[a].times, res[b].times)]
+    return f"{statistics.median(pairs):.3f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, HERE)
@@ -74,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import minitorch as mt
 
-    fws, skipped = load_frameworks(["minitorch", "torch"], args.threads)
+    wanted = ["minitorch"] + (["torch"] if "torch" in args.frameworks.split(",") else [])
+    fws, skipped = load_frameworks(wanted, args.threads)
     spec = workloads.w1_spec(args.quick)
     x, batch = spec.x, 1024
     reference = workloads._reference_predictions(spec.weights, x)
@@ -87,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     results = common.interleave(candidates(fws, session, spec.weights, x, batch), rounds,
                                 warmup)
 
-    import onnxruntime as ort
     import numpy as np
+    import onnxruntime as ort
 
     print(f"ONNX Runtime {ort.__version__} vs minitorch {mt.__version__}"
           + (f" vs PyTorch {fws['torch'].torch.__version__}" if "torch" in fws else "")
@@ -109,15 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = len(reference) if mode == "batched" else min(SINGLE_ROWS, len(x))
         agree = {n: float((np.asarray(r.check).reshape(-1) == reference[:rows]).mean())
                  for n, r in res.items()}
-
-        def ratio(a: str, b: str) -> str:
-            pairs = [p / q for p, q in zip(res[a].times, res[b].times)]
-            return f"{statistics.median(pairs):.3f}"
-
         line = [label, *[f"{res[n].median * 1e3:.2f}" for n in names],
-                ratio("minitorch", "onnxruntime")]
+                ratio(res, "minitorch", "onnxruntime")]
         if "torch" in fws:
-            line.append(ratio("onnxruntime", "torch"))
+            line.append(ratio(res, "onnxruntime", "torch"))
         line.append(" / ".join(f"{n} {agree[n]:.4f}" for n in names))
         lines.append(line)
     if args.markdown:

@@ -3,6 +3,7 @@
     OPENBLAS_NUM_THREADS=1 python benchmarks/sklearn_compare.py            # all three data sets
     python benchmarks/sklearn_compare.py --only digits,breast_cancer      # the small ones
     python benchmarks/sklearn_compare.py --repeat 5                        # more timing rounds
+    python benchmarks/sklearn_compare.py --profile make_classification_100k  # where time goes
 
 Same run, same splits, same network and optimizer for both: one hidden layer of 100 ReLU
 units (MLPClassifier's default), Adam with learning rate 1e-3, no weight decay (``alpha=0``),
@@ -14,10 +15,14 @@ arrays a user usually has (it then trains in float64) and on float32 arrays (it 
 trains in float32, as minitorch always does; minitorch casts float64 input once).
 
 One BLAS thread (``OPENBLAS_NUM_THREADS=1``, set here before numpy is imported unless
-already set): the small networks do not gain from more, and on a shared machine one thread
-gives stable times. Each fit is timed ``--repeat`` times (median; the 100k set once by
-default) with the estimators built beforehand; the accuracies do not depend on the round
-(every fit is seeded). No timing is asserted anywhere: tests/test_sklearn_docs.py reruns
+already set): the small networks do not gain from more, and on a busy machine two OpenBLAS
+threads make float32 ``x @ W.T`` (minitorch's Linear) many times slower (measured: 10-26 ms
+instead of 0.2-0.3 ms for 200x30 @ 30x100 with the other core loaded). Times are the
+process's CPU seconds (``time.process_time``) of ``fit``: with one thread on an idle
+machine that is the wall time, and on a shared machine it does not count the time other
+processes hold the cores. Each fit is timed ``--repeat`` times (median; the 100k set once
+by default), the contenders interleaved within each round; the accuracies do not depend on
+the round (every fit is seeded). No timing is asserted anywhere: tests/test_sklearn_docs.py reruns
 the two small data sets and checks the accuracies quoted in docs/sklearn.md and
 benchmarks/README.md.
 """
@@ -123,7 +128,7 @@ CONTENDERS = [
 
 
 def measure(setting: Setting, repeat: int) -> dict[str, tuple[float, float]]:
-    """{contender: (median fit seconds, test accuracy)}; contenders interleaved per round."""
+    """{contender: (median fit CPU seconds, test accuracy)}; contenders interleaved per round."""
     from sklearn.exceptions import ConvergenceWarning
 
     X_train, X_test, y_train, y_test = split(setting)
@@ -135,9 +140,9 @@ def measure(setting: Setting, repeat: int) -> dict[str, tuple[float, float]]:
             Xtr, Xte = X_train.astype(dtype), X_test.astype(dtype)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                start = time.perf_counter()
+                start = time.process_time()
                 est.fit(Xtr, y_train)
-                times[name].append(time.perf_counter() - start)
+                times[name].append(time.process_time() - start)
             accuracy[name] = float(est.score(Xte, y_test))
     return {name: (statistics.median(times[name]), accuracy[name]) for name in times}
 
@@ -162,7 +167,7 @@ def rows(names: list[str], repeat: int | None = None) -> list[list[str]]:
 
 
 HEADER = (["data set", "samples x features", "batch / epochs"]
-          + [f"fit s, {c}" for c, _, _ in CONTENDERS]
+          + [f"fit CPU s, {c}" for c, _, _ in CONTENDERS]
           + [f"test acc, {c}" for c, _, _ in CONTENDERS]
           + ["time mt/sk64", "time mt/sk32"])
 
@@ -171,6 +176,59 @@ def table(body: list[list[str]]) -> str:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(r) + " |" for r in body]
     return "\n".join(lines)
+
+
+# (label, file name ending, function name, "tottime" or "cumtime")
+PROFILE_PARTS = [
+    ("backward pass", "engine.py", "run_backward", "cumtime"),
+    ("ReLU forward", "elementwise.py", "forward:ReLU", "tottime"),
+    ("cross-entropy (forward)", "functional.py", "cross_entropy", "cumtime"),
+    ("optimizer step (Adam)", "optimizer.py", "step", "cumtime"),
+    ("Linear forward (matmul)", "matmul.py", "forward:Linear", "tottime"),
+    ("batch gathering (DataLoader)", "dataloader.py", "_batches", "cumtime"),
+    ("train.fit's own loop code", "train.py", "_run_epoch", "tottime"),
+]
+
+
+def profile(name: str, epochs: int = 2) -> list[tuple[str, float]]:
+    """Shares of minitorch's fit time (cProfile, ``epochs`` epochs of data set ``name``)."""
+    import cProfile
+    import inspect
+    import pstats
+
+    setting = SETTINGS[name]
+    X_train, _, y_train, _ = split(setting)
+    est = make_minitorch(setting).set_params(max_epochs=epochs)
+    prof = cProfile.Profile()
+    prof.enable()
+    est.fit(X_train, y_train)
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # {(file, line, func): (cc, nc, tt, ct, callers)}
+    total = sum(tt for _, _, tt, _, _ in stats.values())
+    shares = []
+    for label, file_end, func, column in PROFILE_PARTS:
+        func, _, owner = func.partition(":")
+        seconds = 0.0
+        for (file, line, fname), (_, _, tt, ct, _) in stats.items():
+            if fname != func or not file.endswith(file_end):
+                continue
+            if owner and owner not in _class_at(file, line, inspect):
+                continue
+            seconds += tt if column == "tottime" else ct
+        shares.append((label, seconds / total))
+    return shares
+
+
+def _class_at(file: str, line: int, inspect: Any) -> str:
+    """The name of the class whose body holds ``line`` of ``file`` (for op forwards)."""
+    try:
+        lines = open(file).read().splitlines()[:line]
+    except OSError:
+        return ""
+    for text in reversed(lines):
+        if text.startswith("class "):
+            return text[6:].split("(")[0].split(":")[0]
+    return ""
 
 
 def machine() -> str:
@@ -191,7 +249,17 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"comma-separated data sets from {', '.join(SETTINGS)}")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timing rounds per data set (default: 3, and 1 for the 100k set)")
+    parser.add_argument("--profile", metavar="DATA_SET", default=None,
+                        help="instead: where minitorch's fit spends its time (cProfile, 2 "
+                             "epochs of DATA_SET)")
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        if args.profile not in SETTINGS:
+            parser.error(f"unknown data set {args.profile!r}; choose from {', '.join(SETTINGS)}")
+        print(f"share of minitorch's fit time, cProfile, 2 epochs of {args.profile}:")
+        for label, share in profile(args.profile):
+            print(f"  {label:30s} {100 * share:5.1f} %")
+        return
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in SETTINGS]
     if unknown:

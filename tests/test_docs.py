@@ -4,7 +4,9 @@ The blocks of one file run in order in one namespace (a later block may use an e
 one's names), with the working directory in a temporary folder. A block is either a
 script that checks something with ``assert``, or a doctest (its first line starts with
 ``>>>``) whose outputs are compared. Blocks in other languages (```bash, ```text) are
-not run. Failures point at the Markdown file and line.
+not run. A block whose info string says ``requires=name[,name...]`` (```` ```python
+requires=torch ````) runs only where those modules are installed (as in CI), so pages can
+show optional bridges. Failures point at the Markdown file and line.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class Block:
     lang: str
     code: str
     line: int  # 1-based line of the first code line in the Markdown file
+    info: str = ""  # the rest of the info string, e.g. "requires=torch"
 
 
 def extract_blocks(text: str) -> list[Block]:
@@ -57,7 +60,8 @@ def extract_blocks(text: str) -> list[Block]:
             i += 1
         if i == len(lines):
             raise ValueError(f"code block opened at line {i - len(body)} is never closed")
-        blocks.append(Block(lang, "\n".join(body) + "\n", i - len(body) + 1))
+        rest = " ".join(match["info"].strip().split()[1:])
+        blocks.append(Block(lang, "\n".join(body) + "\n", i - len(body) + 1, rest))
         i += 1
     return blocks
 
@@ -79,6 +83,13 @@ def check_block_checks_something(block: Block, where: str) -> None:
     tree = ast.parse(block.code)
     if not any(isinstance(node, ast.Assert) for node in ast.walk(tree)):
         raise AssertionError(f"{where}: block has no assert and no '>>>' output to check")
+
+
+def missing_requirements(block: Block) -> list[str]:
+    """The modules a ``requires=...`` block needs that are not installed."""
+    needed = [name for word in block.info.split() if word.startswith("requires=")
+              for name in word.removeprefix("requires=").split(",") if name]
+    return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
 def run_block(block: Block, namespace: dict, filename: str) -> None:
@@ -109,7 +120,8 @@ def run_markdown(path: Path) -> int:
     enabled = mt.is_grad_enabled()
     try:
         for block in blocks:
-            run_block(block, namespace, filename)
+            if not missing_requirements(block):
+                run_block(block, namespace, filename)
     finally:
         mt.set_grad_enabled(enabled)  # a block may switch grad mode off as a statement
     return len(blocks)
@@ -214,6 +226,18 @@ def test_runner_failing_assert_points_at_the_markdown_line(tmp_path):
     with pytest.raises(AssertionError) as info:
         run_markdown(page)
     assert any(entry.lineno + 1 == 5 for entry in info.traceback if "page.md" in str(entry.path))
+
+
+def test_runner_skips_blocks_whose_requirements_are_missing(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```python requires=no_such_module_here\nassert False\n```\n\n"
+        "```python requires=json,os\nimport json\nassert json\n```\n"
+    )
+    blocks = extract_blocks(page.read_text())
+    assert missing_requirements(blocks[0]) == ["no_such_module_here"]
+    assert missing_requirements(blocks[1]) == []
+    run_markdown(page)  # the first block is skipped, the second runs
 
 
 def test_github_anchor_rule():

@@ -10,6 +10,8 @@ import importlib.util
 import inspect
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,12 @@ def load(path: Path):
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto, full_check=True)
     return proto, ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def load_proto(proto, path: Path):
+    """The returned proto is the file's content; also load it in onnxruntime."""
+    assert path.read_bytes() == proto.SerializeToString()
+    return load(path)
 
 
 def rows(example: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -170,6 +178,33 @@ def test_tensor_ops_of_a_custom_forward_export(tmp_path):
     assert_serves_like_minitorch(TensorOps(), mt.randn(8, 6), tmp_path)
 
 
+class MoreOps(nn.Module):
+    """Comparisons, masks, integer paths, index arrays, casts and the rarer reductions."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+        self.register_buffer("idx", mt.tensor([2, 0, 1]))
+
+    def forward(self, x):
+        h = self.fc(x)
+        a = mt.where(h > 0, h, h * 0.1)
+        b = h.masked_fill(h < -0.5, 0.25)
+        c = mt.maximum(a, b) + mt.minimum(a, b)
+        d = (c.cumsum(dim=1) + c.logsumexp(dim=1, keepdim=True)
+             + (c.abs() + 0.5).prod(dim=1, keepdim=True))
+        g = d.gather(1, mt.tensor([[0, 2, 1]]).expand(x.shape[0], 3))
+        e = d[:, self.idx] + g + d[:, None][..., -3:].squeeze(1)
+        f = (e % 0.7).add(e, alpha=0.5).double().float() + e.std(dim=1, keepdim=True)
+        mask = ((e >= 0.1).float() * (e != 0).float()).repeat(1, 2)
+        return (f + e.min()).repeat(1, 2) + (h.long() // 2).float()[:, :1] - mask
+
+
+def test_more_tensor_ops_export(tmp_path):
+    mt.manual_seed(0)
+    assert_serves_like_minitorch(MoreOps(), mt.randn(8, 6), tmp_path)
+
+
 class TwoInTwoOut(nn.Module):
     def __init__(self):
         super().__init__()
@@ -273,6 +308,16 @@ def test_a_broken_dynamic_batch_is_caught_at_export_and_nothing_is_written(tmp_p
     with pytest.raises(RuntimeError, match="(does not match|fails on).*nothing was written"):
         mt.onnx.export(model, mt.randn(5, 3, 4), path)
     assert not path.exists()
+
+
+def test_an_input_without_a_batch_axis_needs_dynamic_batch_false(tmp_path):
+    model = nn.Linear(4, 2)  # a 1-D input: its only axis is the features
+    with pytest.raises(RuntimeError, match="fails on inputs with 5 rows instead of 4.*"
+                                           "dynamic_batch=False"):
+        mt.onnx.export(model, mt.randn(4), None)
+    proto, _ = load_proto(mt.onnx.export(model, mt.randn(4), tmp_path / "v.onnx",
+                                         dynamic_batch=False), tmp_path / "v.onnx")
+    assert [d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim] == [2]
 
 
 def test_dynamic_axes_as_pytorch_writes_them(tmp_path):
@@ -432,3 +477,14 @@ def test_export_leaves_modes_flags_and_statistics_as_they_were():
     assert [p.requires_grad for p in model.parameters()] == [False, True, True, True]
     after = model.state_dict()
     assert all(np.array_equal(before[k], after[k].numpy()) for k in before)
+
+
+def test_the_onnx_benchmark_runs_and_every_framework_agrees_with_numpy():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_onnx.py"), "--quick",
+                           "--frameworks", "minitorch"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if "agree" not in line and "1.0000" in line]
+    assert len(rows) == 2  # W4 batched and one-row requests
+    assert all("minitorch 1.0000 / onnxruntime 1.0000" in row for row in rows)
+

@@ -280,3 +280,40 @@ def test_docs_pictures_are_current():
         committed = (root / "docs" / "img" / name).read_text()
         assert svg == committed, f"docs/img/{name} is stale: run docs/scripts/make_graph_svgs.py"
         assert f"img/{name}" in (root / "docs" / "requires_grad.md").read_text()
+
+
+def test_nodes_of_a_recorded_backward_pass_are_marked():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    with viz.record():
+        y = (x ** 3).sum()
+        try:
+            (g,) = mt.autograd.grad(y, x, create_graph=True)
+        except NotImplementedError:
+            pytest.skip("create_graph is not available")
+        z = (g * g).sum()
+    g = viz.graph(z, params={"x": x}).model
+    marked = [n.title for n in g.nodes if n.state == "double_backward"]
+    assert marked and "PowBackward" in marked  # 3 * x**2, computed by the backward pass
+    assert [n.title for n in g.nodes if n.state == "op"] == ["SumBackward", "MulBackward"]
+    assert "op recorded by a backward pass" in viz.graph(z, engine="builtin").svg()
+
+
+def test_lora_adapters_from_add_lora():
+    if not hasattr(nn, "add_lora"):
+        pytest.skip("nn.add_lora is not available")
+    mt.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    nn.add_lora(model, rank=2, targets="0")
+    with viz.record(model):
+        loss = model(mt.randn(3, 4)).sum()
+    g = viz.graph(loss, params=model).model
+    states = {n.title: n.state for n in g.nodes if n.kind in ("leaf", "input")}
+    assert states["0.lora_A"] == states["0.lora_B"] == "adapter"
+    assert states["2.weight"] == "trainable"
+    # The base layer ran on the batch: no recorded op, so its weights are one frozen box
+    # that made an input without history.
+    (base,) = [n for n in g.nodes if n.state == "frozen"]
+    assert (base.title, base.lines[0]) == ("frozen 0:", "1 layer, 40 params")
+    assert edge_between(g, "frozen 0:", "0.base output")
+    layers = {n.title: n.state for n in viz.layers(model, (3, 4)).model.nodes}
+    assert layers["0: LoRALinear"] == "adapter" and layers["2: Linear"] == "trainable"

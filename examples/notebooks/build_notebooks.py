@@ -258,14 +258,19 @@ REQUIRES_GRAD = [
         and a third layer runs under `no_grad()`:
     """),
     code("""
-        first, second, third = nn.Linear(4, 8), nn.Linear(8, 2), nn.Linear(4, 2)
-        layers = nn.ModuleDict({"first": first, "second": second, "third": third})
-        with viz.record(layers):
-            h = first(batch).relu()
+        class Three(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.first, self.second, self.third = (nn.Linear(4, 8), nn.Linear(8, 2),
+                                                       nn.Linear(4, 2))
+
+        net = Three()
+        with viz.record(net):
+            h = net.first(batch).relu()
             with mt.no_grad():
-                guide = third(batch)
-            out = (second(h.detach()) - guide).pow(2).mean() + h.mean()
-        viz.graph(out, params=layers, depth=1)
+                guide = net.third(batch)
+            out = (net.second(h.detach()) - guide).pow(2).mean() + h.mean()
+        viz.graph(out, params=net, depth=1)
     """),
     md("""
         ## 6. What recording costs
@@ -718,10 +723,143 @@ TRANSFER = [
     """),
 ]
 
+# --------------------------------------------------------------------------- notebook 4
+SKLEARN = [
+    md("""
+        # minitorch networks as scikit-learn estimators
+
+        `minitorch.sklearn.NeuralNetClassifier` and `NeuralNetRegressor` wrap a minitorch
+        network in scikit-learn's estimator interface: pipelines, cross-validation, grid
+        searches and `clone` work, and freezing and fine-tuning are parameters that a grid
+        search can tune. The written version is [docs/sklearn.md](../../docs/sklearn.md).
+    """),
+    SETUP,
+    md("""
+        ## 1. A pipeline, cross-validated
+
+        `NeuralNetClassifier()` with no arguments trains an MLP sized from the data (one
+        hidden layer of 100 ReLU units, Adam, 50 epochs). Standardise the features first:
+    """),
+    code("""
+        from sklearn.datasets import load_breast_cancer
+        from sklearn.model_selection import cross_val_score, train_test_split
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        from minitorch.sklearn import NeuralNetClassifier
+
+        X, y = load_breast_cancer(return_X_y=True)
+        pipe = make_pipeline(StandardScaler(), NeuralNetClassifier(random_state=0))
+        scores = cross_val_score(pipe, X, y, cv=5)
+        print("accuracy per fold:", scores.round(3), "mean", scores.mean().round(3))
+    """),
+    md("""
+        ## 2. Early stopping, and the history of a fit
+
+        With `early_stopping=True` the estimator holds out `validation_fraction` of the
+        training data (stratified) and stops when the validation loss has not improved for
+        `n_iter_no_change` epochs, keeping the best epoch's weights. `history_` holds the
+        per-epoch values.
+    """),
+    code("""
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
+        scaler = StandardScaler().fit(X_train)
+        clf = NeuralNetClassifier(lr=3e-3, max_epochs=200, early_stopping=True,
+                                  n_iter_no_change=8, random_state=0)
+        clf.fit(scaler.transform(X_train), y_train)
+        print(f"stopped after {clf.n_iter_} of 200 epochs; "
+              f"test accuracy {clf.score(scaler.transform(X_test), y_test):.3f}")
+
+        fig, ax = plt.subplots(figsize=(6, 2.8))
+        ax.plot(clf.history_.epochs, clf.history_["loss"], label="training loss")
+        ax.plot(clf.history_.epochs, clf.history_["val_loss"], label="validation loss")
+        best = int(np.argmin(clf.history_["val_loss"]))
+        ax.axvline(clf.history_.epochs[best], color="grey", ls=":", label="best epoch (kept)")
+        ax.set(xlabel="epoch", ylabel="cross-entropy", yscale="log")
+        ax.legend()
+        plt.show()
+    """),
+    md("""
+        ## 3. How much to freeze: a grid search on a transfer task
+
+        Pretrain on digits 0-4, then fine-tune on digits 5-9 with ten labelled images per
+        digit. `init_from` copies the pretrained weights wherever name and shape match (the
+        body); `freeze` freezes the first n layers; the grid searches the learning rate,
+        the width of the new head and the freeze depth together.
+    """),
+    code("""
+        from sklearn.model_selection import GridSearchCV
+
+        from minitorch.data import digits_transfer
+
+        task = digits_transfer(labels_per_class=10, seed=0)
+        X_src, y_src = (t.numpy() for t in task.source.train.tensors)
+        X_tgt, y_tgt = (t.numpy() for t in task.target.train.tensors)
+        X_tgt_test, y_tgt_test = (t.numpy() for t in task.target.test.tensors)
+        source = NeuralNetClassifier(hidden_layer_sizes=(64, 64), lr=3e-3, max_epochs=20,
+                                     random_state=0).fit(X_src, y_src)
+
+
+        def transfer_net(n_features, n_outputs, width=32):
+            return nn.Sequential(nn.Linear(n_features, 64), nn.ReLU(), nn.Linear(64, 64),
+                                 nn.ReLU(), nn.Linear(64, width), nn.ReLU(),
+                                 nn.Linear(width, n_outputs))
+
+
+        search = GridSearchCV(
+            NeuralNetClassifier(transfer_net, init_from=source, max_epochs=30, batch_size=25,
+                                random_state=0),
+            {"lr": [1e-3, 1e-2], "module__width": [16, 64], "freeze": [0, 2, 4]}, cv=3)
+        search.fit(X_tgt, y_tgt)
+        print("best:", search.best_params_, f"CV accuracy {search.best_score_:.3f}")
+        print(f"test accuracy of the refitted best: {search.score(X_tgt_test, y_tgt_test):.3f}")
+        print("loaded from the source:", search.best_estimator_.init_loaded_)
+    """),
+    code("""
+        results = search.cv_results_
+        fig, ax = plt.subplots(figsize=(6, 2.8))
+        for lr, width, marker in [(1e-3, 16, "o"), (1e-3, 64, "s"), (1e-2, 16, "^"),
+                                  (1e-2, 64, "D")]:
+            rows = [i for i, p in enumerate(results["params"])
+                    if p["lr"] == lr and p["module__width"] == width]
+            depth = [results["params"][i]["freeze"] for i in rows]
+            ax.plot(depth, results["mean_test_score"][rows], marker=marker,
+                    label=f"lr {lr:g}, head width {width}")
+        ax.set(xlabel="freeze: first n layers frozen", ylabel="CV accuracy",
+               xticks=[0, 2, 4], xticklabels=["none", "0 (1st Linear)", "0-3 (body)"])
+        ax.legend(fontsize=7)
+        plt.show()
+    """),
+    md("""
+        Here fine-tuning everything wins: features learnt on digits 0-4 carry over only
+        partly to 5-9, so the body gains from adapting. The same search on a closer source
+        task can prefer a frozen body; the point is that the grid search decides.
+
+        ## 4. Against scikit-learn's `MLPClassifier`
+
+        Same network, optimizer, batch size, epochs and split, in one run of
+        `benchmarks/sklearn_compare.py` on the two small data sets (the full table, with the
+        100k-sample set, is in docs/sklearn.md and benchmarks/README.md). The script runs in
+        its own process because it sets `OPENBLAS_NUM_THREADS=1` before numpy loads BLAS:
+        on a busy machine, two OpenBLAS threads make float32 `x @ W.T` (minitorch's
+        `Linear`) many times slower than one thread, while float64 and `x @ W` suffer less.
+    """),
+    code("""
+        import subprocess
+        import sys
+
+        run = subprocess.run([sys.executable, "../../benchmarks/sklearn_compare.py", "--only",
+                              "digits,breast_cancer", "--repeat", "1"],
+                             capture_output=True, text=True, check=True)
+        print(run.stdout)
+    """),
+]
+
 NOTEBOOKS: dict[str, list[Cell]] = {
     "01_requires_grad.ipynb": REQUIRES_GRAD,
     "02_train_mlp.ipynb": TRAIN_MLP,
     "03_transfer_learning.ipynb": TRANSFER,
+    "04_sklearn.ipynb": SKLEARN,
 }
 
 

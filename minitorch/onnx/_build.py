@@ -35,6 +35,19 @@ def _same(a: Any, b: Any) -> bool:
         return a is b
 
 
+def _copy_of(a1: np.ndarray, a2: np.ndarray, seen: list) -> tuple | None:
+    """The newest computed value of which ``a1`` (first trace) and ``a2`` (second) are
+    copies, possibly cast (``astype``): its key and dtype, or None."""
+    for key, v1, v2 in reversed(seen):
+        if v1.shape != a1.shape or v2.shape != a2.shape:
+            continue
+        with np.errstate(all="ignore"):
+            if (np.array_equal(v1.astype(a1.dtype), a1)
+                    and np.array_equal(v2.astype(a2.dtype), a2)):
+                return key, v1.dtype
+    return None
+
+
 def _where(call: OpCall, layers: dict) -> str:
     path = call.path
     return f"layer '{path}' ({layers[path]})" if path else f"the model's forward ({layers['']})"
@@ -72,6 +85,9 @@ def build(model: Module, inputs: Any, first: Trace, second: Trace, opset: int,
             return g.initializer(key[1], arrays1[key[1]])
         return names[key]
 
+    # Values computed so far, newest last: where an unknown array may have been copied from.
+    seen = [(("input", i), a1, a2) for i, (a1, a2) in enumerate(zip(first.inputs,
+                                                                   second.inputs))]
     if len(first.calls) != len(second.calls):
         raise _structure_error(first, second, layers)
     for k, (c1, c2) in enumerate(zip(first.calls, second.calls)):
@@ -87,15 +103,21 @@ def build(model: Module, inputs: Any, first: Trace, second: Trace, opset: int,
                 continue
             key1 = ids1.get(id(a1))
             key2 = ids2.get(id(a2)) if isinstance(a2, np.ndarray) else None
+            if key1 is None and key2 is None and not _same(a1, a2):
+                found = _copy_of(a1, a2, seen)
+                if found is not None:  # e.g. a mask passed as mask.astype(bool): a copy
+                    key, dtype = found
+                    arg_names.append(g.cast(name_of(key), dtype, a1.dtype))
+                    continue
             if key1 != key2 or (key1 is None and not _same(a1, a2)):
                 raise RuntimeError(
                     f"minitorch.onnx.export: op {c1.fn.__name__} in {_where(c1, layers)} "
                     f"takes a tensor of shape {a1.shape} that was made from the input "
                     f"outside minitorch's ops (it differs between two example inputs, but no "
                     f"traced op computed it): a comparison or indexing done in numpy, "
-                    f".numpy()/.item()/.tolist() turned back into a tensor, or a tensor "
-                    f"created with the input's size. Compute it with tensor ops, or pass it "
-                    f"as an input of the model."
+                    f".numpy()/.item()/.tolist() turned back into a tensor, a tensor "
+                    f"created with the input's size, or random numbers drawn in forward. "
+                    f"Compute it with tensor ops, or pass it as an input of the model."
                 )
             arg_names.append(g.const(a1) if key1 is None else name_of(key1))
         for key, value in c1.kwargs.items():
@@ -121,6 +143,7 @@ def build(model: Module, inputs: Any, first: Trace, second: Trace, opset: int,
             )
         names[("call", k)] = g.cast(out, c1.raw_dtype, c1.out.dtype)
         ids1[id(c1.out)] = ids2[id(c2.out)] = ("call", k)
+        seen.append((("call", k), c1.out, c2.out))
 
     g.prefix = ""
     outputs = _graph_outputs(g, first, second, ids1, ids2, name_of, output_names, inputs,

@@ -78,7 +78,17 @@ def export(model: Module, args: Any, f: str | os.PathLike | IO[bytes] | None,
     model.eval()
     try:
         first = _run_traced(model, inputs, inputs.example())
-        second = _run_traced(model, inputs, inputs.variant())
+        try:
+            second = _run_traced(model, inputs, inputs.variant())
+        except Exception as err:
+            if inputs.batch is None:
+                raise
+            raise RuntimeError(
+                f"minitorch.onnx.export: the model fails on inputs with {inputs.batch + 1} "
+                f"rows instead of {inputs.batch} ({type(err).__name__}: {err}). If the "
+                f"first axis of the inputs is not a batch axis, export with "
+                f"dynamic_batch=False (or list the dynamic inputs in dynamic_axes)"
+            ) from err
         graph = _build.build(model, inputs, first, second, opset, output_names,
                              keep_initializers_as_inputs=options["keep_initializers_as_inputs"])
         proto = _build.make_model(graph, opset, _parameter_metadata(model, graph))

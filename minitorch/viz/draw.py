@@ -45,7 +45,7 @@ def graph_canvas(g: GraphModel) -> Canvas:
     """The picture of one graph, without legend: title, clusters, boxes, arrows, totals."""
     c = Canvas()
     sizes = [box_size(n.title, n.lines) for n in g.nodes]
-    lay = layered(sizes, [(e.src, e.dst) for e in g.edges])
+    lay = layered(sizes, [(e.src, e.dst) for e in g.edges], [n.cluster for n in g.nodes])
     top = PAD + (LINE_H + 6 if g.title else 0)
     left = PAD
     if g.title:

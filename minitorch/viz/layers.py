@@ -8,6 +8,7 @@ from ..creation import zeros
 from ..nn.module import Module
 from ..tensor import Tensor
 from .model import ADAPTER_PATTERNS, GraphModel, VEdge, VNode, plural
+from .record import record
 from .view import Graph
 
 LEGEND = ["trainable", "adapter", "frozen", "no_params", "untracked"]
@@ -36,29 +37,10 @@ def _call_order(model: Module, units: list[tuple[str, Module]], input_shape: Any
     if dtype is None:
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-    names = {id(m): name for name, m in units}
-    calls: list[tuple[str, str]] = []
-    inside: list[bool] = []
-    original_call = Module.__call__
-
-    def call(module: Module, *args: Any, **kwargs: Any) -> Any:
-        name = names.get(id(module))
-        if name is None or inside:
-            return original_call(module, *args, **kwargs)
-        inside.append(True)
-        try:
-            out = original_call(module, *args, **kwargs)
-        finally:
-            inside.pop()
-        calls.append((name, str(tuple(out.shape)) if isinstance(out, Tensor) else
-                      type(out).__name__))
-        return out
-
     modes = [(m, m.training) for m in model.modules()]
-    Module.__call__ = call  # type: ignore[method-assign]
     try:
         model.eval()
-        with no_grad():
+        with no_grad(), record(model) as calls:
             model(zeros(*shape, dtype=dtype))
     except Exception as err:
         raise RuntimeError(
@@ -66,10 +48,11 @@ def _call_order(model: Module, units: list[tuple[str, Module]], input_shape: Any
             f"{shape} failed ({type(err).__name__}: {err}); check input_shape (it includes "
             f"the batch dimension) and dtype") from err
     finally:
-        Module.__call__ = original_call  # type: ignore[method-assign]
         for m, training in modes:
             m.training = training
-    return calls
+    names = {name for name, _ in units}
+    return [(name, str(tuple(out.shape)) if isinstance(out, Tensor) else type(out).__name__)
+            for name, out in calls.calls if name in names]
 
 
 def layers(model: Module, input_shape: Any = None, *, dtype: Any = None,
@@ -99,7 +82,7 @@ def layers(model: Module, input_shape: Any = None, *, dtype: Any = None,
         order = [(name, "") for name, _ in units]
     nodes = [VNode("input", "untracked", "input",
                    [str(tuple(input_shape)) if input_shape is not None else "(shape not given)"])]
-    groups: dict[int, list[str]] = {}
+    group: tuple[str, list[str]] | None = None  # top-level module, its frozen layers
     for name, shape in order:
         m = modules[name]
         named = list(m.named_parameters())
@@ -107,35 +90,34 @@ def layers(model: Module, input_shape: Any = None, *, dtype: Any = None,
         flags = {p.requires_grad for _, p in named}
         adapters = any(n.rsplit(".", 1)[-1].startswith(patterns) for n, _ in named)
         state = ("no_params" if not named else "adapter" if adapters else
-                 "trainable" if flags == {True} else "frozen" if flags == {False} else "trainable")
+                 "frozen" if flags == {False} else "trainable")
+        out = [f"out {shape}"] if shape else []
         top = name.split(".")[0]
-        prev = nodes[-1]
-        if (collapse_frozen and state in ("frozen", "no_params") and prev.kind == "group"
-                and prev.cluster == top):
+        if collapse_frozen and state in ("frozen", "no_params") and (
+                state == "frozen" or (group is not None and group[0] == top)):
+            # One box for consecutive frozen layers (and layers without parameters between
+            # them) of one top-level module.
+            if group is None or group[0] != top:
+                group = (top, [])
+                nodes.append(VNode("group", "frozen", f"frozen {top}:"))
+            box = nodes[-1]
             if named:
-                groups[len(nodes) - 1].append(name)
-            prev.params += count
-            prev.lines = [f"{plural(len(groups[len(nodes) - 1]), 'layer')}, "
-                          f"{plural(prev.params, 'param')}", f"out {shape}" if shape else ""]
+                group[1].append(name)
+            box.params += count
+            box.lines = [f"{plural(len(group[1]), 'layer')}, {plural(box.params, 'param')}",
+                         *out]
             continue
-        lines = [f"out {shape}"] if shape else []
-        trainable = sum(p.numel() for _, p in named if p.requires_grad)
+        group = None
+        lines = list(out)
         if named:
-            what = {"adapter": f"{trainable:,} in adapters, frozen base",
-                    "frozen": "frozen"}.get(state, "trainable" if flags == {True}
-                                            else f"partly frozen: {trainable:,} trainable")
+            trainable = sum(p.numel() for _, p in named if p.requires_grad)
+            what = ("frozen" if state == "frozen" else
+                    f"{trainable:,} in adapters, frozen base" if state == "adapter" else
+                    "trainable" if flags == {True} else f"partly frozen: {trainable:,} trainable")
             lines.append(f"{count:,} params, {what}")
         lines.append("train mode" if m.training else "eval mode")
         title = f"{name}: {type(m).__name__}" if name else type(m).__name__
-        if collapse_frozen and state == "frozen":
-            nodes.append(VNode("group", "frozen", f"frozen {top}:", lines, top, params=count))
-            groups[len(nodes) - 1] = [name]
-            continue
         nodes.append(VNode("layer", state, title, lines, params=count))
-    for node in nodes:
-        if node.kind == "group":
-            node.cluster = ""
-            node.lines = [s for s in node.lines if s]
     trainable, total = (sum(p.numel() for p in model.parameters() if p.requires_grad),
                         sum(p.numel() for p in model.parameters()))
     model_ = GraphModel(nodes, [VEdge(i, i + 1) for i in range(len(nodes) - 1)],

@@ -26,8 +26,10 @@ class Layout:
     height: float
 
 
-def layered(sizes: list[tuple[float, float]], edges: list[tuple[int, int]]) -> Layout:
-    """Place boxes of ``sizes`` (w, h) so that every edge (u, v) points downwards."""
+def layered(sizes: list[tuple[float, float]], edges: list[tuple[int, int]],
+            groups: list[str] | None = None) -> Layout:
+    """Place boxes of ``sizes`` (w, h) so that every edge (u, v) points downwards; boxes
+    of one non-empty ``groups`` key (a module cluster) stay side by side in each layer."""
     n = len(sizes)
     succ: list[list[int]] = [[] for _ in range(n)]
     pred: list[list[int]] = [[] for _ in range(n)]
@@ -75,6 +77,8 @@ def layered(sizes: list[tuple[float, float]], edges: list[tuple[int, int]]) -> L
             key = {p: (sum(pos[q] for q in near[p]) / len(near[p]) if near[p] else pos[p])
                    for p in layer}
             layer.sort(key=lambda p: key[p])
+            if groups is not None:
+                _keep_groups_together(layer, groups, n)
             for k, p in enumerate(layer):
                 pos[p] = k
 
@@ -100,6 +104,23 @@ def layered(sizes: list[tuple[float, float]], edges: list[tuple[int, int]]) -> L
         routes.append(pts)
     right = max((x[p] + width[p] / 2 for p in range(len(prank))), default=0.0)
     return Layout(x[:n], ys[:n], routes, right, max(y - V_GAP, 0.0))
+
+
+def _keep_groups_together(layer: list[int], groups: list[str], n: int) -> None:
+    """Reorder ``layer`` so that the members of each group are adjacent, each group where
+    its members are on average (dummy points and ungrouped boxes stay where they are)."""
+    members: dict[str, list[int]] = {}
+    items: list[tuple[float, list[int]]] = []
+    for k, p in enumerate(layer):
+        key = groups[p] if p < n else ""
+        if key:
+            members.setdefault(key, []).append(k)
+        else:
+            items.append((k, [p]))
+    for ks in members.values():
+        items.append((sum(ks) / len(ks), [layer[k] for k in ks]))
+    items.sort(key=lambda item: item[0])
+    layer[:] = [p for _, ps in items for p in ps]
 
 
 def _ranks(n: int, succ: list[list[int]], pred: list[list[int]]) -> list[int]:

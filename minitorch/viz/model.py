@@ -152,6 +152,8 @@ class _Builder:
         self.layers: dict[int, set[str]] = {}  # group node -> the modules it stands for
         self.in_graph: set[int] = set()  # ids of the named tensors drawn
         self.from_module: list[tuple[str, int]] = []  # (module, input node it made)
+        self.notes: list[str] = []
+        self.saved_arrays = self.saved_bytes = 0  # distinct arrays the nodes hold
 
     def add(self, node: VNode) -> int:
         self.nodes.append(node)
@@ -333,10 +335,6 @@ class _Builder:
             if not drawn:
                 node.lines.append("used by no recorded op")
 
-    notes: list[str]
-    saved_arrays = 0
-    saved_bytes = 0
-
 
 def build(output: Tensor, params: Any = None, *, show_saved: bool = False,
           collapse_frozen: bool = False, depth: int = 0,
@@ -347,7 +345,6 @@ def build(output: Tensor, params: Any = None, *, show_saved: bool = False,
                         f"{type(output).__name__}")
     b = _Builder(named_tensors(params), show_saved, collapse_frozen, int(depth or 0),
                  tuple(adapter_patterns))
-    b.notes = []
     b.walk(output)
     b.frozen_elsewhere()
     return GraphModel(b.nodes, b.edges, title, b.notes, b.saved_arrays, b.saved_bytes)
