@@ -384,4 +384,14 @@ def test_random_state_reproducible_and_global_rng_untouched():
 def test_verbose_shows_a_progress_bar(capsys):
     NeuralNetClassifier(max_epochs=2, verbose=True).fit(*blobs())
     err = capsys.readouterr().err
-    assert "epoch 1/2" in err and "epoch 2/2" in err and "it/s" in err or "s/it" in err
+    assert "epoch 1/2" in err and "epoch 2/2" in err and ("it/s" in err or "s/it" in err)
+
+
+def test_feature_names_from_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    X, y = blobs()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = NeuralNetClassifier(max_epochs=1, random_state=0).fit(frame, y)
+    assert clf.feature_names_in_.tolist() == list(frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)  # fitted with names, predicting without: scikit-learn's warning
