@@ -14,6 +14,7 @@ from .container import ModuleList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten
+from .explain import explain_grad
 from .freezing import (
     count_parameters,
     freeze,
@@ -56,5 +57,6 @@ __all__ = [
     "count_parameters", "summary", "freezing",
     "lora", "LoRALinear", "add_lora", "merge_lora", "unmerge_lora", "remove_lora",
     "lora_state_dict", "load_lora_state_dict",
+    "explain_grad",
     "ModuleDict", "ParameterList", "ParameterDict",
 ]
