@@ -43,6 +43,27 @@ def test_a_valid_handmade_file_loads(tmp_path):
     assert out["a"].tolist() == [0.0, 1.0] and out["b"].tolist() == [0, 1, 2]
 
 
+def test_reads_what_the_safetensors_library_reads(tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    rng = np.random.default_rng(0)
+    tensors = {name: (rng.standard_normal((3, 5)) * 50).astype(name)
+               for name in ["float32", "float64", "float16", "int64", "int32", "int16",
+                            "int8", "uint8"]}
+    tensors["bool"] = rng.standard_normal(7) > 0
+    tensors["scalar"] = np.array(2.5, np.float32)
+    tensors["empty"] = np.zeros((0, 4), np.float32)
+    tensors["big"] = rng.standard_normal((300, 1000)).astype(np.float32)
+    save_file(tensors, str(tmp_path / "all.safetensors"))
+    ours = load_safetensors(tmp_path / "all.safetensors")
+    theirs = load_file(str(tmp_path / "all.safetensors"))
+    assert ours.keys() == theirs.keys() == tensors.keys()
+    for name, array in theirs.items():
+        mine = ours[name].numpy()
+        assert mine.dtype == array.dtype and mine.shape == array.shape, name
+        assert np.array_equal(mine, array), name
+
+
 def test_offsets_beyond_the_file(tmp_path):
     path = write(tmp_path / "f.safetensors", {"a": entry(end=8), "b": entry(begin=8, end=16)},
                  b"\0" * 8)
