@@ -60,6 +60,14 @@ def test_no_warning_when_another_optimizer_holds_it_or_the_gradient_is_stale():
     fresh(mt.randn(2, 2)).sum().backward()
     assert _step(opt2) == []                          # stale's gradient predates opt2
 
+    head = nn.Linear(2, 2)                            # trained by an optimizer since dropped
+    dropped = optim.SGD(head.parameters(), lr=0.1)
+    head(mt.randn(2, 2)).sum().backward()
+    dropped.step()
+    del dropped
+    fresh(mt.randn(2, 2)).sum().backward()
+    assert _step(opt2) == []
+
 
 def test_an_optimizer_over_all_parameters_never_warns():
     mt.manual_seed(0)

@@ -4,7 +4,7 @@ The classic bug: an optimizer built from ``filter(lambda p: p.requires_grad,
 model.parameters())`` while the body was frozen; the body is unfrozen later, receives
 gradients, and never trains, without any error. At ``step()``, every optimizer looks at
 the parameters held by live modules that require grad and have a gradient; one that is
-in no live optimizer and received a gradient since the previous step (or since the
+in no optimizer (and never was) and received a gradient since the previous step (or since the
 optimizer was built: stale gradients of other models in the process do not count) gets a
 warning, once per parameter and optimizer, naming the layer that holds it. The check costs
 one pass over the live modules' parameters (a few microseconds for a typical model).
@@ -36,6 +36,17 @@ from ..nn.module import _HOLDERS, parameter_holders
 __all__ = ["check_unowned", "register", "holder_name"]
 
 _OPTIMIZERS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+# Parameters that have been in some optimizer, even one gone since (a head trained by an
+# optimizer that was then dropped is not the bug this guard is for). Keyed by id, weakly.
+_EVER: dict[int, weakref.ref] = {}
+
+
+def _remember(params: list[Any]) -> None:
+    for p in params:
+        key = id(p)
+        entry = _EVER.get(key)
+        if entry is None or entry() is not p:
+            _EVER[key] = weakref.ref(p, lambda _, key=key: _EVER.pop(key, None))
 
 
 def register(optimizer: Any) -> None:
@@ -70,7 +81,9 @@ def _ids(optimizer: Any) -> set[int]:
     key = (id(optimizer), len(groups), sum(len(g["params"]) for g in groups))
     cached = optimizer.__dict__.get("_guard_ids")
     if cached is None or cached[0] != key:
-        cached = (key, {id(p) for g in groups for p in g["params"]})
+        params = [p for g in groups for p in g["params"]]
+        _remember(params)
+        cached = (key, {id(p) for p in params})
         optimizer.__dict__["_guard_ids"] = cached
     return cached[1]
 
@@ -103,7 +116,9 @@ def check_unowned(optimizer: Any) -> None:
     others = [_ids(o) for o in list(_OPTIMIZERS) if o is not optimizer]
     warned = optimizer.__dict__.setdefault("_guard_warned", set())
     for p in suspects:
-        if id(p) in warned or any(id(p) in ids for ids in others):
+        entry = _EVER.get(id(p))
+        if id(p) in warned or (entry is not None and entry() is p) or any(
+                id(p) in ids for ids in others):
             continue
         warned.add(id(p))
         name = holder_name(p) or f"a parameter of shape {tuple(p.shape)}"
