@@ -14,6 +14,7 @@ from ..core.grad_mode import no_grad
 from ..creation import zeros
 from ..tensor import Tensor
 from .module import Module
+from .summary_costs import cost_lines, parameter_lines
 
 __all__ = ["summary", "ModelSummary"]
 
@@ -56,10 +57,17 @@ def summary(model: Module, input_shape: tuple[int, ...] | None = None,
     1 (ReLU)       (1, 8)               0   -           train
     2 (Linear)     (1, 2)              18   trainable   train
     =========================================================
+    Parameters:
+      0.weight   (8, 4)   frozen
+      0.bias     (8,)     frozen
+      2.weight   (2, 8)   trainable
+      2.bias     (2,)     trainable
     Total params: 58
     Trainable params: 18
     Frozen params: 40
     Buffers (not trained): 0
+    Backward matmul FLOPs per batch: 34 (all trainable: 138; skipped: 104, 75%)
+    Activations kept for backward: 32 B (all trainable: 56 B; not kept: 24 B)
     ---------------------------------------------------------
     Trainable: requires_grad (what the optimizer may change).
     Mode: train()/eval() (dropout, batch-norm statistics); separate.
@@ -100,12 +108,13 @@ def summary(model: Module, input_shape: tuple[int, ...] | None = None,
     n_buffers = sum(b.numel() for b in model.buffers())
     lines = [f"Model: {type(model).__name__}", "=" * width, line(header), "=" * width]
     lines += [line(r) for r in rows]
+    lines += ["=" * width, *parameter_lines(model)]
     lines += [
-        "=" * width,
         f"Total params: {trainable + frozen:,}",
         f"Trainable params: {trainable:,}",
         f"Frozen params: {frozen:,}",
         f"Buffers (not trained): {n_buffers:,}",
+        *(cost_lines(model, input_shape, dtype) if input_shape is not None else []),
         "-" * width,
     ]
     for names in shared.values():
