@@ -56,7 +56,7 @@ from .serialization import load, save
 from .tensor import Tensor
 
 # The packages above the tensor layer, in the order of the layers (see DESIGN.md).
-from . import autograd, cuda, nn, optim, data, utils, train, onnx  # noqa: E402
+from . import autograd, cuda, nn, optim, data, utils, train, onnx, interop  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -67,6 +67,6 @@ __all__ = [
     "set_rng_state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "device", "dtype", "float16", "float32", "float64", "half", "float", "double", "int8",
     "int16", "int32", "int64", "uint8", "short", "int", "long", "bool", "autograd", "cuda",
-    "nn", "optim", "data", "utils", "train", "onnx", "save", "load",
+    "nn", "optim", "data", "utils", "train", "onnx", "interop", "save", "load",
     *_function_names,
 ]

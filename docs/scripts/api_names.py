@@ -23,7 +23,8 @@ MODULES = [
     "minitorch", "minitorch.autograd", "minitorch.nn", "minitorch.nn.functional",
     "minitorch.nn.init", "minitorch.nn.utils", "minitorch.optim",
     "minitorch.optim.lr_scheduler", "minitorch.data", "minitorch.train", "minitorch.cuda",
-    "minitorch.utils", "minitorch.sklearn", "minitorch.onnx", "minitorch.viz",
+    "minitorch.utils", "minitorch.sklearn", "minitorch.onnx", "minitorch.interop",
+    "minitorch.viz",
 ]
 # Classes whose members are documented one by one: (module, class name).
 CLASSES = [("minitorch", "Tensor"), ("minitorch.nn", "Module"),
