@@ -311,3 +311,30 @@ def test_torch_is_imported_only_when_converting():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("name", list(layer_cases()))
+def test_files_both_ways_for_every_layer(name, tmp_path):
+    """minitorch file -> PyTorch model, and PyTorch file -> minitorch model, per layer."""
+    from safetensors.torch import load_file, save_file
+
+    from minitorch.interop import load_safetensors, save_safetensors
+
+    make, x = layer_cases()[name]
+    ours = make()
+    stir(ours, x)
+    ours.eval()
+    save_safetensors(ours, tmp_path / "ours.safetensors")
+    theirs = to_torch(make()).eval()  # same architecture, other weights
+    theirs.load_state_dict(load_file(tmp_path / "ours.safetensors"))
+    assert_same_state(ours, theirs)
+    np.testing.assert_allclose(mt_out(ours, x), torch_out(theirs, x), rtol=1e-5, atol=1e-6)
+
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.copy_(torch.randn_like(p))
+    save_file(theirs.state_dict(), tmp_path / "theirs.safetensors")
+    fresh = make().eval()
+    fresh.load_state_dict(load_safetensors(tmp_path / "theirs.safetensors"))
+    assert_same_state(fresh, theirs)
+    np.testing.assert_allclose(mt_out(fresh, x), torch_out(theirs, x), rtol=1e-5, atol=1e-6)
