@@ -696,6 +696,49 @@ TRANSFER = [
               [m.stats_frozen() for m in frozen_model.modules() if isinstance(m, nn.BatchNorm1d)])
     """),
     md("""
+        ## LoRA and gradual unfreezing
+
+        Two other ways to adapt the pretrained body on the parity task, compared with the
+        frozen body above, with learning curves:
+
+        - **LoRA** (`nn.add_lora`): the body's weights stay frozen, and a trainable
+          low-rank update `B @ A` (rank 4 here) is added to each of its Linear layers; the
+          output is unchanged at the start, since `B` starts at zero;
+        - **gradual unfreezing** (`train.GradualUnfreezing`, ULMFiT): the head trains alone
+          first, then the top block joins, then the first one, every 5 epochs, at a tenth
+          of their group's learning rate (`lr_ratio=0.1`), with one optimizer throughout.
+    """),
+    code("""
+        from minitorch import train
+
+        loader = data.DataLoader(parity_train_set(10), batch_size=10, shuffle=True, seed=0)
+        test_loader = data.DataLoader(parity_test, batch_size=512)
+        more = {"frozen body + new head": runs_parity["frozen body + new head"]}
+
+        mt.manual_seed(1)
+        lora_model = copy.deepcopy(pretrained_10)
+        lora_model[2] = nn.Linear(128, 2)
+        nn.freeze(lora_model, names=["0.*", "1.*"])
+        print("LoRA on:", nn.add_lora(lora_model, rank=4, alpha=8, targets=["0.0", "1.0"]))
+        more["LoRA (rank 4) + new head"] = fit(
+            lora_model, loss_fn, optim.Adam(lora_model.parameters(), lr=1e-2), loader,
+            epochs=EPOCHS, val_loader=test_loader, verbose=False)
+
+        mt.manual_seed(1)
+        gradual = copy.deepcopy(pretrained_10)
+        gradual[2] = nn.Linear(128, 2)
+        groups = optim.discriminative_param_groups(list(gradual.children()), lr=1e-2)
+        history = fit(gradual, loss_fn, optim.Adam(groups), loader, epochs=EPOCHS,
+                      val_loader=test_loader, verbose=False,
+                      callbacks=[train.GradualUnfreezing([gradual[0], gradual[1]], every=5,
+                                                         lr_ratio=0.1)])
+        more["gradual unfreezing"] = history
+        print("unfrozen at each epoch:", history["unfrozen"])
+        print("trainable parameters:", history["trainable_params"])
+        plot_runs(more, "Even or odd: LoRA and gradual unfreezing", 0.5)
+        print(nn.summary(lora_model, input_shape=(10, 64)).split("Total params")[1])
+    """),
+    md("""
         ## What freezing saves
 
         Backward computes gradients only where `requires_grad` asks for them: with the
