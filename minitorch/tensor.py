@@ -35,7 +35,7 @@ from .tensor_mixins.conversion import _format_tensor
 from .tensor_mixins.reduction import MaxResult, MinResult
 from .tensor_mixins.sorting import SortResult, TopkResult
 
-__all__ = ["Tensor", "apply"]
+__all__ = ["Tensor", "apply", "wrap", "unwrap"]
 # Names other modules of the package still import from here (kept while they migrate).
 _REEXPORTED = (_correction, _index, _shape_arg, _tensor_data, _format_tensor, MaxResult,
                MinResult, SortResult, TopkResult)
@@ -225,6 +225,25 @@ def _make(data: np.ndarray, requires_grad: bool = False, node: Context | None = 
     t._node = node
     t._version = None  # created when first needed (most tensors are never written in place)
     return t
+
+
+def wrap(data: np.ndarray) -> "Tensor":
+    """Library API: an untracked leaf tensor around ``data``, sharing its memory (no copy,
+    no dtype change). For code inside minitorch (optimizers, loaders, modules) that makes
+    tensors from arrays it computed; users call :func:`minitorch.tensor` or ``from_numpy``.
+
+    >>> import numpy as np
+    >>> a = np.zeros(2, np.float32)
+    >>> unwrap(wrap(a)) is a
+    True
+    """
+    return _make(data)
+
+
+def unwrap(t: "Tensor") -> np.ndarray:
+    """Library API: the numpy array behind ``t``, shared, without ``numpy()``'s grad check
+    (library code reading values it will not differentiate through)."""
+    return t._data
 
 
 def _to_array(value: Any) -> Any:

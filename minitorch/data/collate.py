@@ -8,7 +8,7 @@ import numpy as np
 
 from ..dtype import from_numpy_dtype
 from ..functions import stack
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 
 _PY_NUMBERS = (bool, int, float)
 
@@ -33,13 +33,13 @@ def default_collate(batch: list) -> Any:
         _check_shapes([t.shape for t in batch])
         if any(t.requires_grad for t in batch):
             return stack(batch)  # keeps the graph, as torch.stack would
-        return _make(np.stack([t._data for t in batch]))
+        return wrap(np.stack([t._data for t in batch]))
     if isinstance(elem, (np.ndarray, np.generic)):
         arrays = [np.asarray(a) for a in batch]
         _check_shapes([a.shape for a in arrays])
         out = np.stack(arrays)
         from_numpy_dtype(out.dtype)  # a clear error for unsupported dtypes
-        return _make(out)
+        return wrap(out)
     if isinstance(elem, _PY_NUMBERS):
         out = np.asarray(batch)
         if out.dtype == np.float64:
@@ -48,7 +48,7 @@ def default_collate(batch: list) -> Any:
             raise TypeError(
                 f"default_collate: can't batch numbers mixed with other types: {batch!r:.80}"
             )
-        return _make(out)
+        return wrap(out)
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, Mapping):

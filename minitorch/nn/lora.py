@@ -40,7 +40,7 @@ import numpy as np
 
 from ..creation import zeros
 from ..ops.matmul import Linear as _LinearOp
-from ..tensor import Tensor, _make, apply
+from ..tensor import Tensor, apply, wrap
 from . import init
 from .dropout import Dropout
 from .linear import Identity, Linear
@@ -248,9 +248,9 @@ def _plain_linear(base: Linear, weight: np.ndarray, flags: Mapping[str, bool]) -
     new = Linear.__new__(Linear)
     Module.__init__(new)
     new.in_features, new.out_features = base.in_features, base.out_features
-    new.weight = Parameter(_make(weight), requires_grad=flags.get("weight", False))
+    new.weight = Parameter(wrap(weight), requires_grad=flags.get("weight", False))
     if base.bias is not None:
-        new.bias = Parameter(_make(base.bias._data.copy()),
+        new.bias = Parameter(wrap(base.bias._data.copy()),
                              requires_grad=flags.get("bias", False))
     else:
         new.register_parameter("bias", None)
@@ -310,7 +310,7 @@ def lora_state_dict(model: Module) -> dict[str, Any]:
         "format": _FORMAT,
         "base_fingerprint": _fingerprint(full, set(full) - keep),
         "config": config,
-        "state": {n: _make(full[n]._data.copy()) for n in full if n in keep},
+        "state": {n: wrap(full[n]._data.copy()) for n in full if n in keep},
     }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..device import check_device, device
 from ..dtype import to_numpy_dtype
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 from . import hooks as _hooks
 from .parameter import Parameter
 
@@ -471,7 +471,7 @@ class Module:
                 t._data = t._data.astype(np_dtype)
                 t._version_counter().bump("to")
                 if t.grad is not None:
-                    t._grad = _make(t.grad._data.astype(np_dtype))
+                    t._grad = wrap(t.grad._data.astype(np_dtype))
         return self
 
     def float(self) -> "Module":
@@ -505,7 +505,7 @@ class Module:
         """
         out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
         for name, value in self._state_items(prefix):
-            out[name] = value if keep_vars else _make(value._data.copy())
+            out[name] = value if keep_vars else wrap(value._data.copy())
         return out
 
     def _state_items(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor, _format_tensor
+from ..tensor import Tensor, wrap
 
 
 class Parameter(Tensor):
@@ -49,7 +49,7 @@ class Parameter(Tensor):
         pass  # everything happened in __new__; Tensor.__init__ must not run
 
     def __repr__(self) -> str:
-        return "Parameter containing:\n" + _format_tensor(self)
+        return "Parameter containing:\n" + Tensor.__repr__(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         # copy.deepcopy(model) keeps parameters as Parameters (and requires_grad).
@@ -57,9 +57,7 @@ class Parameter(Tensor):
 
 
 def _rebuild_parameter(data: Any, requires_grad: bool, grad: Any) -> Parameter:
-    from ..tensor import _make
-
-    p = Parameter(_make(data), requires_grad)
+    p = Parameter(wrap(data), requires_grad)
     if grad is not None:
         p.grad = grad
     return p

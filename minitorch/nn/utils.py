@@ -5,7 +5,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -36,7 +36,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     """
     params = _with_grads(parameters)
     if not params:
-        return _make(np.asarray(0.0, dtype=np.float32))
+        return wrap(np.asarray(0.0, dtype=np.float32))
     grads = [p.grad._data for p in params]
     norm_type = float(norm_type)
     if norm_type == float("inf"):
@@ -54,7 +54,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         for p, g in zip(params, grads):
             g *= coef
             p.grad._version_counter().bump("clip_grad_norm_")
-    return _make(np.asarray(total, dtype=grads[0].dtype))
+    return wrap(np.asarray(total, dtype=grads[0].dtype))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

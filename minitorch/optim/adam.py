@@ -6,7 +6,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 from .optimizer import Optimizer, _check_range, decay_squares_, lerp_
 
 
@@ -74,10 +74,10 @@ class Adam(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = _make(np.zeros_like(d))
-                state["exp_avg_sq"] = _make(np.zeros_like(d))
+                state["exp_avg"] = wrap(np.zeros_like(d))
+                state["exp_avg_sq"] = wrap(np.zeros_like(d))
                 if amsgrad:
-                    state["max_exp_avg_sq"] = _make(np.zeros_like(d))
+                    state["max_exp_avg_sq"] = wrap(np.zeros_like(d))
             state["step"] += 1
             t = state["step"]
             if weight_decay and decoupled:
@@ -89,7 +89,7 @@ class Adam(Optimizer):
             decay_squares_(v, g, beta2, tmp)
             if amsgrad:
                 if "max_exp_avg_sq" not in state:  # amsgrad switched on after the start
-                    state["max_exp_avg_sq"] = _make(v.copy())
+                    state["max_exp_avg_sq"] = wrap(v.copy())
                 v = state["max_exp_avg_sq"]._data
                 np.maximum(v, state["exp_avg_sq"]._data, out=v)
             # lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with sqrt(bc2) moved out: one pass less

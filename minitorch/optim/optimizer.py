@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from ..core.grad_mode import enable_grad
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 from . import guard as _guard
 
 _NOT_ITERABLE = (
@@ -183,7 +183,7 @@ class Optimizer:
                 elif grad._data.flags.writeable:
                     grad._data.fill(0)
                 else:
-                    p._grad = _make(np.zeros_like(grad._data))
+                    p._grad = wrap(np.zeros_like(grad._data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that requires grad and has a gradient; return the
@@ -387,7 +387,7 @@ class Optimizer:
                         f"parameter has shape {p.shape}: the model's shapes changed since "
                         f"the state was saved"
                     )
-                loaded[key] = _make(np.array(array, dtype=p._data.dtype))
+                loaded[key] = wrap(np.array(array, dtype=p._data.dtype))
             else:
                 loaded[key] = value.item() if isinstance(value, np.generic) else value
         return loaded
@@ -536,7 +536,7 @@ def _check_range(options: Mapping[str, Any], key: str, where: str, low: float = 
 
 def _copy_value(value: Any) -> Any:
     if isinstance(value, Tensor):
-        return _make(value._data.copy())
+        return wrap(value._data.copy())
     if isinstance(value, np.ndarray):
         return value.copy()
     return value

@@ -5,7 +5,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 from .optimizer import Optimizer, _check_range, decay_squares_, lerp_
 
 
@@ -62,11 +62,11 @@ class RMSprop(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["square_avg"] = _make(np.zeros_like(d))
+                state["square_avg"] = wrap(np.zeros_like(d))
             if momentum > 0 and "momentum_buffer" not in state:
-                state["momentum_buffer"] = _make(np.zeros_like(d))
+                state["momentum_buffer"] = wrap(np.zeros_like(d))
             if centered and "grad_avg" not in state:
-                state["grad_avg"] = _make(np.zeros_like(d))
+                state["grad_avg"] = wrap(np.zeros_like(d))
             state["step"] += 1
             g = self._penalized_grad(d, g, weight_decay, maximize)
             s = state["square_avg"]._data

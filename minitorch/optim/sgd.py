@@ -5,7 +5,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 from .optimizer import Optimizer, _check_range
 
 
@@ -69,7 +69,7 @@ class SGD(Optimizer):
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = state["momentum_buffer"] = _make(np.array(g, dtype=d.dtype))
+                    buf = state["momentum_buffer"] = wrap(np.array(g, dtype=d.dtype))
                     b = buf._data
                 else:
                     b = buf._data
