@@ -8,8 +8,10 @@ tensor([2., 4.])
 """
 # ruff: noqa: I001  (the imports follow the layers of the package, not the alphabet)
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .core.inference_mode import inference_mode, is_inference_mode_enabled
 from .creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
@@ -51,9 +53,21 @@ from .dtype import (
 )
 from .functions import *  # noqa: F403 - the functional forms of Tensor methods
 from .functions import __all__ as _function_names
-from .rng import get_rng_state, manual_seed, set_rng_state
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from .rng import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from .serialization import load, save
 from .tensor import Tensor
+from .threads import get_num_threads, set_num_threads
 
 # The packages above the tensor layer, in the order of the layers (see DESIGN.md).
 from . import autograd, cuda, nn, optim, data, utils, train, onnx, interop  # noqa: E402
@@ -68,5 +82,8 @@ __all__ = [
     "device", "dtype", "float16", "float32", "float64", "half", "float", "double", "int8",
     "int16", "int32", "int64", "uint8", "short", "int", "long", "bool", "autograd", "cuda",
     "nn", "optim", "data", "utils", "train", "onnx", "interop", "save", "load",
+    "as_tensor", "Generator", "initial_seed", "inference_mode", "is_inference_mode_enabled",
+    "set_num_threads", "get_num_threads", "FloatTensor", "DoubleTensor", "HalfTensor",
+    "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
     *_function_names,
 ]

@@ -6,8 +6,10 @@ from typing import Any
 import numpy as np
 
 from . import dtype as dtypes
+from .core.inference_mode import mark as mark_inference
 from .device import check_device
-from .rng import generator
+from .pydata import python_data_to_array
+from .rng import generator as _rng
 from .tensor import Tensor, _make, _shape_arg, _tensor_data
 
 
@@ -16,14 +18,17 @@ def _finish(data: np.ndarray, dtype: Any, requires_grad: bool, device: Any) -> T
     if dtype is not None:
         data = data.astype(dtypes.to_numpy_dtype(dtype), copy=False)
     dtypes.from_numpy_dtype(data.dtype)  # a clear error for unsupported dtypes
-    t = _make(data)
+    t = mark_inference(_make(data))  # inside inference_mode(): an inference tensor
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
 def _default_float(data: np.ndarray) -> np.ndarray:
-    return data.astype(np.float32) if data.dtype == np.float64 else data
+    if data.dtype != np.float64:
+        return data
+    with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as in PyTorch
+        return data.astype(np.float32)
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -40,10 +45,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     elif isinstance(data, Tensor):
         array = data._data.copy()
     else:
-        array = np.array(_tensor_data(data))
-        if array.dtype.kind in "OUS":
-            raise TypeError(f"can't make a tensor from {type(data).__name__} data: {data!r:.60}")
-        if not (isinstance(data, (list, tuple)) and _holds_arrays(data)):
+        # Python numbers go straight to the requested dtype (never through float32 first):
+        # tensor([0.1], dtype=float64) holds 0.1 itself, and large ints stay exact.
+        array = python_data_to_array(data, dtype, "tensor")
+        if dtype is None and not (isinstance(data, (list, tuple)) and _holds_arrays(data)):
             array = _default_float(array)
     return _finish(array, dtype, requires_grad, device)
 
@@ -130,8 +135,24 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.float32
-    return _finish(np.arange(start, end, step, dtype=dtypes.to_numpy_dtype(dtype)), None,
-                   requires_grad, device)
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange(): upper bound and lower bound inconsistent with step sign (start "
+            f"{start}, end {end}, step {step})"
+        )
+    np_dtype = dtypes.to_numpy_dtype(dtype)
+    try:
+        if np_dtype.kind == "f":  # values computed in float64, rounded once to the dtype
+            data = np.arange(start, end, step, dtype=np.float64).astype(np_dtype)
+        else:
+            data = np.arange(start, end, step, dtype=np_dtype)
+    except (ValueError, MemoryError) as err:
+        raise RuntimeError(
+            f"arange(): invalid size for start {start}, end {end}, step {step}: {err}"
+        ) from None
+    return _finish(data, None, requires_grad, device)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
@@ -148,18 +169,19 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     return _finish(data, None, requires_grad, device)
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the global generator (see ``manual_seed``)."""
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          generator: Any = None) -> Tensor:
+    """Standard normal samples from ``generator`` or the global one (see ``manual_seed``)."""
     shape, np_dtype = _sized(size, dtype)
-    data = generator().standard_normal(shape).astype(np_dtype)
+    data = _rng(generator).standard_normal(shape).astype(np_dtype)
     return _finish(data, None, requires_grad, device)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the global generator."""
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         generator: Any = None) -> Tensor:
+    """Uniform samples in [0, 1) from ``generator`` or the global one."""
     shape, np_dtype = _sized(size, dtype)
-    return _finish(generator().random(shape).astype(np_dtype), None, requires_grad, device)
+    return _finish(_rng(generator).random(shape).astype(np_dtype), None, requires_grad, device)
 
 
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -171,29 +193,52 @@ def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, dtype: Any = None,
-           device: Any = None, requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
     """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers."""
     mean_a, std_a = _tensor_data(mean), _tensor_data(std)
     if size is not None:
         shape = _shape_arg((size,))
     else:
         shape = np.broadcast_shapes(np.shape(mean_a), np.shape(std_a))
-    data = generator().normal(mean_a, std_a, shape)
+    data = _rng(generator).normal(mean_a, std_a, shape)
     data = data.astype(dtypes.to_numpy_dtype(dtype or dtypes.float32))
     return _finish(data, None, requires_grad, device)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
-            device: Any = None) -> Tensor:
+            device: Any = None, generator: Any = None) -> Tensor:
     """Random integers in [low, high) (int64); ``randint(high, size)`` also works."""
     if high is None or isinstance(high, (tuple, list)):
         low, high, size = 0, low, high if high is not None else size
-    data = generator().integers(low, high, size=_shape_arg((size,)))
+    data = _rng(generator).integers(low, high, size=_shape_arg((size,)))
     data = np.asarray(data, dtype=dtypes.to_numpy_dtype(dtype or dtypes.int64))
     return _finish(data, None, False, device)
 
 
-def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+def randperm(n: int, dtype: Any = None, device: Any = None, generator: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    data = generator().permutation(n).astype(dtypes.to_numpy_dtype(dtype or dtypes.int64))
+    data = _rng(generator).permutation(n).astype(dtypes.to_numpy_dtype(dtype or dtypes.int64))
     return _finish(data, None, False, device)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, without a copy where possible (PyTorch's ``as_tensor``).
+
+    A tensor of the requested dtype is returned itself; a numpy array of a supported dtype
+    is shared (as with :func:`from_numpy`) unless a different ``dtype`` is asked for;
+    anything else is converted like :func:`tensor`.
+
+    >>> import numpy as np, minitorch as mt
+    >>> a = np.zeros(2); t = mt.as_tensor(a); a[0] = 5
+    >>> t.tolist(), mt.as_tensor(t) is t
+    ([5.0, 0.0], True)
+    """
+    check_device(device)
+    if isinstance(data, Tensor):
+        if dtype is None or dtypes.to_numpy_dtype(dtype) == data._data.dtype:
+            return data
+        return data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in dtypes._BY_NUMPY:
+        shared = _make(data)
+        return shared if dtype is None else shared.to(dtype)
+    return tensor(data, dtype=dtype)

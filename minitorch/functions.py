@@ -31,6 +31,7 @@ _ALIASED = (
     "gt", "ge", "logical_not", "all", "any", "bmm", "remainder", "floor_divide", "floor",
     "ceil", "round", "isnan", "isinf", "isfinite", "norm", "amax", "cumsum", "gather",
     "flip", "chunk", "split", "index_select", "tril", "triu", "sort", "topk", "prod", "argsort",
+    "isclose", "unique", "nonzero",
 )
 for _name in _ALIASED:
     globals()[_name] = _method_alias(_name)
@@ -64,13 +65,21 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return apply(S.Stack, *tensors, dim=dim)
 
 
-def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # noqa: A002
     """Elementwise ``input if condition else other``; gradients flow to the chosen side.
+
+    ``where(condition)`` alone is ``condition.nonzero(as_tuple=True)``, as in PyTorch.
 
     >>> import minitorch as mt
     >>> mt.where(mt.tensor([True, False]), 1.0, 0.0).tolist()
     [1.0, 0.0]
+    >>> mt.where(mt.tensor([0, 3, 5]))
+    (tensor([1, 2]),)
     """
+    if input is None and other is None:
+        return _to_array(condition).nonzero(as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() takes a condition alone, or a condition, input and other")
     cond = _to_array(condition)  # a tensor stays as it is; a list or array becomes one
     return apply(E.Where, cond, _to_array(input), _to_array(other))
 

@@ -13,12 +13,19 @@ from typing import Any
 
 import numpy as np
 
+from .core.anomaly_mode import _anomaly, creation_stack
 from .core.engine import AccumulateGrad, run_backward
 from .core.function import Context
 from .core.grad_mode import _state
 from .core.hooks import RemovableHandle, add_hook, new_hook_dict
+from .core.inference_mode import INPLACE as INFERENCE_INPLACE
+from .core.inference_mode import REQUIRES_GRAD as INFERENCE_REQUIRES_GRAD
+from .core.inference_mode import SAVED as INFERENCE_SAVED
+from .core.inference_mode import _inference
+from .core.inference_mode import mark as mark_inference
 from .core.version import VersionCounter
 from .ops import shape as S
+from .ops.index_errors import index_error
 from .tensor_mixins import (
     ArithmeticMixin,
     ConversionMixin,
@@ -126,18 +133,25 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     ctx = _record(fn, args) if tracked and _state.enabled and fn.differentiable else _UNTRACKED
     try:
         out = fn.forward(ctx, *arrays, **kwargs)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, OverflowError) as err:
         raise _op_error(fn, args, err) from None
     out = _result_array(out, fn, arrays)
     if ctx is _UNTRACKED or out.dtype.kind != "f":  # integer and bool results: no grad
         result = _make(out)
+        if _inference.active:  # inside inference_mode(): an inference tensor
+            mark_inference(result)
     else:
         result = _make(out, True, ctx)
         if ctx.saved:
+            if _inference.made:  # PyTorch: inference tensors cannot be saved for backward
+                _check_not_inference(ctx, args)
             ctx.writes_at_save = VersionCounter.writes
             ctx.saved_versions = _saved_versions(ctx.saved, args, result)
     if fn.is_view:
         _share_version_if_view(result, fn, args)
+        if _inference.made and getattr(args[0], "_inference", False) and \
+                result._data.base is not None:
+            result._inference = True  # a view of an inference tensor is one (PyTorch)
     return result
 
 
@@ -160,6 +174,8 @@ def _record(fn: type, args: tuple) -> Context:
         needs.append(False)
         edges.append(None)
     ctx = Context(fn, tuple(needs), tuple(edges), tuple(meta))
+    if _anomaly.enabled:  # detect_anomaly(): remember the user line that made this node
+        ctx.creation_stack = creation_stack()
     if _record_hook is not None:  # minitorch.viz.record(): the node keeps its inputs
         _record_hook(ctx, args)
     return ctx
@@ -209,9 +225,19 @@ def _share_version_if_view(result: "Tensor", fn: type, args: tuple) -> None:
 
 
 def _check_no_grad_view(t: "Tensor", op: str) -> None:
-    """PyTorch's rule: a view made under no_grad of a tracked tensor is read-only outside."""
+    """PyTorch's rules: a view made under no_grad of a tracked tensor is read-only outside,
+    and so is a tensor made in inference mode."""
     if _state.enabled and getattr(t, "_view_of", None) is _NO_GRAD_VIEW:
         raise RuntimeError(NO_GRAD_VIEW.format(op=op))
+    if _inference.made and not _state.inference and getattr(t, "_inference", False):
+        raise RuntimeError(INFERENCE_INPLACE.format(op=op, shape=t.shape))
+
+
+def _check_not_inference(ctx: Context, args: tuple) -> None:
+    for a in args:
+        if isinstance(a, Tensor) and getattr(a, "_inference", False) and any(
+                s is a._data for s in ctx.saved):
+            raise RuntimeError(INFERENCE_SAVED.format(shape=a.shape, op=ctx.fn.__name__))
 
 
 _new = object.__new__
@@ -279,7 +305,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
 
     __slots__ = (
         "_data", "_requires_grad", "_node", "_version", "_grad", "_accumulate_edge",
-        "_retains_grad", "_view_of", "__weakref__",
+        "_retains_grad", "_view_of", "_inference", "__weakref__",
     )
     __array_priority__ = 1000
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators
@@ -327,6 +353,8 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
                 f"only tensors of floating point dtype can require gradients, this one is "
                 f"{self._data.dtype}: create it with dtype=minitorch.float32 or call .float()"
             )
+        if flag and _inference.made and not _state.inference and self.is_inference():
+            raise RuntimeError(INFERENCE_REQUIRES_GRAD)
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -340,6 +368,10 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
             return self  # a non-leaf that requires grad already does
         self.requires_grad = requires_grad
         return self
+
+    def is_inference(self) -> bool:
+        """True for a tensor made inside ``inference_mode()``."""
+        return getattr(self, "_inference", False)
 
     @property
     def is_leaf(self) -> bool:
@@ -366,10 +398,16 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
                 raise TypeError(
                     f"assigned grad must be a Tensor or None, got {type(value).__name__}"
                 )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype {value.dtype} to a tensor "
+                    f"with dtype {self.dtype}: the gradient must have the tensor's dtype; "
+                    f"convert it with .to({self.dtype})"
+                )
             if value.shape != self.shape:
                 raise RuntimeError(
-                    f"assigned grad has shape {value.shape}, but the tensor has shape "
-                    f"{self.shape}"
+                    f"attempting to assign a gradient of shape {value.shape} to a tensor of "
+                    f"shape {self.shape}: the gradient and the tensor must have the same size"
                 )
         self._grad = value
 
@@ -542,6 +580,8 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
             self._data[index] = values
         except ValueError as err:
             raise RuntimeError(f"__setitem__: {err} (tensor shape {self.shape})") from None
+        except IndexError as err:
+            raise index_error(self.shape, index, err) from None
         self._version_counter().bump("__setitem__")
 
     def _inplace(self, fn: type, name: str, *args: Any, **kwargs: Any) -> "Tensor":

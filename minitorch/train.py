@@ -227,11 +227,20 @@ def _split_batch(batch: Any) -> tuple[Any, Tensor]:
 
 
 def _progress(loader: Iterable, verbose: bool, description: str) -> Any:
+    """A progress bar that never touches the loader: its length comes from ``len(loader)``
+    (None if it has none) and it is advanced by hand. Wrapping the loader instead
+    (``tqdm(loader)``) makes tqdm.auto call ``iter(loader)`` a second time, which moves a
+    seeded DataLoader's epoch and draws a shuffle from the global generator for an
+    unseeded one: verbose and quiet runs would then train different models."""
     if not verbose:
-        return loader
+        return None
     from tqdm.auto import tqdm  # notebooks get a widget, terminals a text bar
 
-    return tqdm(loader, desc=description, leave=True, dynamic_ncols=True)
+    try:
+        total = len(loader)  # type: ignore[arg-type]
+    except TypeError:
+        total = None
+    return tqdm(total=total, desc=description, leave=True, dynamic_ncols=True)
 
 
 def _run_epoch(trainer: Trainer, loader: Iterable, verbose: bool, description: str,
@@ -239,22 +248,28 @@ def _run_epoch(trainer: Trainer, loader: Iterable, verbose: bool, description: s
     totals: dict[str, float] = {"loss": 0.0, **{name: 0.0 for name in trainer.metrics}}
     seen = 0
     bar = _progress(loader, verbose, description)
-    for batch in bar:
-        inputs, targets = _split_batch(batch)
-        if train:
-            trainer.optimizer.zero_grad()
-        outputs = trainer.model(*inputs)
-        loss = trainer.loss_fn(outputs, targets)
-        if train:
-            loss.backward()
-            trainer.optimizer.step()
-        n = len(targets)
-        seen += n
-        totals["loss"] += loss.item() * n
-        for name, metric in trainer.metrics.items():
-            totals[name] += metric(outputs.detach(), targets) * n
-        if verbose:
-            bar.set_postfix({k: f"{v / seen:.4f}" for k, v in totals.items()}, refresh=False)
+    try:
+        for batch in loader:  # the one iteration of the loader per epoch
+            inputs, targets = _split_batch(batch)
+            if train:
+                trainer.optimizer.zero_grad()
+            outputs = trainer.model(*inputs)
+            loss = trainer.loss_fn(outputs, targets)
+            if train:
+                loss.backward()
+                trainer.optimizer.step()
+            n = len(targets)
+            seen += n
+            totals["loss"] += loss.item() * n
+            for name, metric in trainer.metrics.items():
+                totals[name] += metric(outputs.detach(), targets) * n
+            if bar is not None:
+                bar.set_postfix({k: f"{v / seen:.4f}" for k, v in totals.items()},
+                                refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
     if seen == 0:
         raise ValueError("the data loader yielded no batches (empty dataset, or drop_last "
                          "with fewer samples than batch_size)")

@@ -1,6 +1,7 @@
 """``autograd.grad`` and ``autograd.backward``."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ..core.engine import run_backward
@@ -34,7 +35,9 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
     materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not put in ``.grad``).
@@ -50,6 +53,12 @@ def grad(
             "create_graph=True (gradients of gradients) is a later stage of minitorch and "
             "is not supported yet"
         )
+    if not only_inputs:  # PyTorch: deprecated, ignored, with a warning
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to "
+                      "True). To accumulate gradient for other parts of the graph, please "
+                      "use minitorch.autograd.backward.", UserWarning, stacklevel=2)
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad(is_grads_batched=True) is not supported")
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
     if len(grad_outputs) != len(outputs):

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .anomaly_mode import _anomaly, run_node_backward
 from .function import Context
 from .hooks import run_grad_hooks
 from .version import VersionCounter
@@ -186,7 +187,10 @@ def run_backward(
                 raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
             if node.saved_versions and node.writes_at_save != VersionCounter.writes:
                 _check_versions(node)  # some array was written in place since node saved
-            input_grads = node.fn.backward(node, grad)
+            if _anomaly.enabled:  # set_detect_anomaly(True): check what backward returns
+                input_grads = run_node_backward(node, grad)
+            else:
+                input_grads = node.fn.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) < len(edges):

@@ -10,6 +10,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _GradState(threading.local):
     enabled = True
+    inference = False  # inside inference_mode(): recording stays off whatever grad mode says
 
 
 _state = _GradState()
@@ -35,7 +36,7 @@ class _GradModeContext:
 
     def __enter__(self) -> None:
         self._previous.append(_state.enabled)
-        _state.enabled = self._mode
+        _state.enabled = self._mode and not _state.inference
 
     def __exit__(self, *exc: object) -> None:
         _state.enabled = self._previous.pop()
@@ -47,7 +48,7 @@ class _GradModeContext:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             # Save and restore locally so that recursion and threads never share state.
             previous = _state.enabled
-            _state.enabled = mode
+            _state.enabled = mode and not _state.inference
             try:
                 return func(*args, **kwargs)
             finally:
@@ -122,7 +123,7 @@ class set_grad_enabled(_GradModeContext):
             raise TypeError(f"set_grad_enabled() expects a bool, got {type(mode).__name__}")
         super().__init__(mode)
         self._previous.append(_state.enabled)
-        _state.enabled = mode
+        _state.enabled = mode and not _state.inference
 
     def __enter__(self) -> None:
         pass  # __init__ already switched and remembered the previous mode

@@ -31,16 +31,15 @@ def make_rng(seed: int | None, generator: Any = None) -> np.random.Generator:
         raise ValueError("pass either seed or generator, not both")
     if seed is not None:
         return np.random.default_rng(check_seed(seed))
-    if generator is None:
-        from ..rng import generator as global_generator
+    from ..rng import Generator
+    from ..rng import generator as numpy_generator
 
-        return global_generator()
-    if not isinstance(generator, np.random.Generator):
+    if generator is not None and not isinstance(generator, (Generator, np.random.Generator)):
         raise TypeError(
-            f"generator should be a numpy.random.Generator, got {type(generator).__name__}; "
-            "for a reproducible result pass seed=<int> instead"
+            f"generator should be a minitorch.Generator (or a numpy Generator), got "
+            f"{type(generator).__name__}; for a reproducible result pass seed=<int> instead"
         )
-    return generator
+    return numpy_generator(generator)  # the global generator when None (looked up now)
 
 
 def dataset_length(dataset: Any, who: str) -> int:

@@ -21,7 +21,8 @@ class DataLoader:
         seed: makes shuffling reproducible: epoch ``k`` is ordered by a permutation that
             depends only on ``(seed, k)``, so a run resumed at epoch ``k`` (see
             :meth:`state_dict`) sees the same batches. Without a seed, shuffles draw from
-            ``generator`` or minitorch's global generator (``minitorch.manual_seed``).
+            ``generator`` (a ``minitorch.Generator`` or a numpy Generator) or minitorch's
+            global generator (``minitorch.manual_seed``).
         num_workers: accepted for PyTorch scripts; loading always runs in-process (a
             warning says so when it is above 0). ``pin_memory``, ``persistent_workers``,
             ``prefetch_factor``, ``timeout`` and ``worker_init_fn`` are accepted and unused.
@@ -52,7 +53,7 @@ class DataLoader:
         seed: int | None = None,
         num_workers: int = 0,
         collate_fn: Callable[[list], Any] | None = None,
-        generator: np.random.Generator | None = None,
+        generator: Any = None,
         pin_memory: bool = False,
         persistent_workers: bool = False,
         prefetch_factor: int | None = None,
@@ -70,9 +71,11 @@ class DataLoader:
             raise ValueError("DataLoader got an empty dataset (length 0): there is nothing to load")
         self.drop_last = bool(drop_last)
         if self.drop_last and n < self.batch_size:
-            raise ValueError(
-                f"DataLoader with drop_last=True and batch_size={self.batch_size} would yield no "
-                f"batch from a dataset of {n} samples; lower batch_size or set drop_last=False"
+            # PyTorch yields no batch here, silently; minitorch yields none too, and says so.
+            warnings.warn(
+                f"DataLoader with drop_last=True and batch_size={self.batch_size} yields no "
+                f"batch from a dataset of {n} samples; lower batch_size or set drop_last=False",
+                stacklevel=2,
             )
         self.num_workers = check_int(num_workers, "num_workers", 0)
         if self.num_workers > 0:

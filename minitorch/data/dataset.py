@@ -170,15 +170,15 @@ class ConcatDataset(Dataset):
 def random_split(
     dataset: Any,
     lengths: Sequence[int | float],
-    generator: np.random.Generator | None = None,
+    generator: Any = None,
     seed: int | None = None,
 ) -> list[Subset]:
     """Split a dataset into non-overlapping random Subsets of the given sizes.
 
     ``lengths`` are counts summing to ``len(dataset)`` or fractions summing to 1 (each
     floored, the remainder handed out one by one from the first split, as in PyTorch).
-    Draws from ``seed``, else ``generator`` (a numpy Generator), else minitorch's global
-    generator (``minitorch.manual_seed``).
+    Draws from ``seed``, else ``generator`` (a ``minitorch.Generator`` or a numpy
+    Generator), else minitorch's global generator (``minitorch.manual_seed``).
 
     >>> train, val = random_split(range(10), [0.8, 0.2], seed=0)
     >>> len(train), len(val), sorted(list(train) + list(val)) == list(range(10))

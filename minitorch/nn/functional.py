@@ -55,7 +55,7 @@ def _reduction(reduction: str, size_average: Any = None, reduce: Any = None) -> 
 
 def _float_input(x: Tensor, fn: str) -> None:
     if x._data.dtype.kind != "f":
-        raise TypeError(
+        raise NotImplementedError(  # PyTorch: '"mse_cpu" not implemented for 'Long''
             f"{fn}(): input must be a floating point tensor (the model's output), got "
             f"{x.dtype}; call .float() on it"
         )
@@ -63,7 +63,7 @@ def _float_input(x: Tensor, fn: str) -> None:
 
 def _same_dtype(input: Tensor, target: Tensor, fn: str) -> None:  # noqa: A002
     if target._data.dtype != input._data.dtype:
-        raise TypeError(
+        raise RuntimeError(
             f"{fn}(): target dtype {target.dtype} does not match input dtype {input.dtype}; "
             f"convert the target with target.to(input.dtype) (e.g. target.float()): a "
             f"float64 target often comes from numpy, whose default float is float64"
@@ -81,12 +81,12 @@ def _pointwise_pair(input: Tensor, target: Tensor, fn: str) -> None:  # noqa: A0
     try:
         shape = np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(
+        raise RuntimeError(
             f"{fn}(): input shape {input.shape} and target shape {target.shape} do not match "
             f"and cannot be broadcast together"
         ) from None
     if shape not in (input.shape, target.shape):
-        raise ValueError(
+        raise RuntimeError(  # PyTorch warns and broadcasts: minitorch refuses (from_pytorch.md)
             f"{fn}(): input shape {input.shape} and target shape {target.shape} differ; "
             f"broadcasting them would compare every prediction with every target (shape "
             f"{shape}), which is almost never intended. Make the shapes equal, e.g. "
@@ -105,7 +105,7 @@ def _binary_pair(input: Tensor, target: Tensor, fn: str) -> None:  # noqa: A002
     _tensor(target, fn, "target")
     _float_input(input, fn)
     if target._data.dtype.kind != "f":
-        raise TypeError(
+        raise RuntimeError(
             f"{fn}(): target must be a float tensor of 0/1 labels (or probabilities), got "
             f"{target.dtype}; use target.float()"
         )
@@ -124,12 +124,12 @@ def _class_targets(input: Tensor, target: Tensor, fn: str, ignore_index: int) ->
     _tensor(target, fn, "target")
     _float_input(input, fn)
     if input.ndim == 0:
-        raise ValueError(f"{fn}(): input needs a class dimension, got a 0-d tensor")
+        raise RuntimeError(f"{fn}(): input needs a class dimension, got a 0-d tensor")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
     t = target._data
     if t.dtype.kind not in "iu":
-        raise TypeError(
+        raise RuntimeError(
             f"{fn}(): target must hold class indices as integers (int64) of shape "
             f"{expected}, got {target.dtype} of shape {target.shape}; use target.long()"
         )
@@ -144,7 +144,7 @@ def _class_targets(input: Tensor, target: Tensor, fn: str, ignore_index: int) ->
             hint = " It looks one-hot encoded: pass target.argmax(1) (or a float target)."
         elif target.shape == (*expected, 1):
             hint = " Drop the trailing dim: target.squeeze(-1)."
-        raise ValueError(
+        raise RuntimeError(
             f"{fn}(): for input of shape {input.shape} ({classes} classes), target must "
             f"have shape {expected}, got {target.shape}.{hint}"
         )
@@ -167,7 +167,7 @@ def _class_weight(weight: Tensor | None, input: Tensor, fn: str) -> np.ndarray |
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     w = _tensor(weight, fn, "weight")._data
     if w.shape != (classes,):
-        raise ValueError(
+        raise RuntimeError(
             f"{fn}(): weight must have one entry per class, shape ({classes},), got "
             f"{w.shape}"
         )
@@ -414,7 +414,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         if target.shape != input.shape and target.ndim == input.ndim - 1:
             _class_targets(input, target, "cross_entropy", ignore_index)  # says .long()
         if target.shape != input.shape:
-            raise ValueError(
+            raise RuntimeError(
                 f"cross_entropy(): a float target holds class probabilities and must have "
                 f"the input's shape {input.shape}, got {target.shape}; for class indices "
                 f"pass an int64 target (target.long())"

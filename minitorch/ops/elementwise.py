@@ -190,9 +190,10 @@ class Clamp(Function):
 class ReLU(Function):
     @staticmethod
     def forward(ctx, a):
-        mask = a > 0
-        ctx.save_for_backward(mask)  # a boolean mask: a quarter of a float32 copy
-        return a * mask
+        # PyTorch's threshold: a negative becomes +0.0 (a * mask would give -0.0), NaN and
+        # -0.0 pass through, and the gradient is blocked only where a <= 0 (NaN passes it).
+        ctx.save_for_backward(~(a <= 0))  # a boolean mask: a quarter of a float32 copy
+        return np.where(a < 0, a.dtype.type(0), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -322,6 +323,13 @@ class Fill(Function):
 
     @staticmethod
     def forward(ctx, a, value):
+        if a.dtype.kind in "iu" and isinstance(value, (int, float)) and not isinstance(
+                value, bool):
+            limits = np.iinfo(a.dtype)
+            if not limits.min <= value <= limits.max:  # numpy would wrap around silently
+                raise RuntimeError(
+                    f"value {value} cannot be converted to type {a.dtype} without overflow"
+                )
         return np.array(np.broadcast_to(value, a.shape), dtype=a.dtype)
 
     @staticmethod

@@ -33,7 +33,10 @@ class Mean(Function):
             )
         axes = normalize_dims(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        ctx.count = _count(a.shape, axes)
+        ctx.count = count = _count(a.shape, axes)
+        if count == 0:  # PyTorch: nan, without numpy's "Mean of empty slice" warning
+            shape = np.sum(a, axis=axes, keepdims=keepdim).shape
+            return np.full(shape, np.nan, a.dtype)
         return np.mean(a, axis=axes, keepdims=keepdim)
 
     @staticmethod

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..core.function import Function
 from ._util import normalize_dims
+from .index_errors import index_error
 
 
 class Reshape(Function):
@@ -110,7 +111,10 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
-        out = a[index]
+        try:
+            out = a[index]
+        except IndexError as err:
+            raise index_error(a.shape, index, err) from None
         if type(out) is not np.ndarray and _is_basic(index):
             # numpy gives a copied scalar for a[i, j]; PyTorch a view: x[0].zero_() writes x.
             out = a[(*(index if isinstance(index, tuple) else (index,)), Ellipsis)]
@@ -133,7 +137,10 @@ class SetItem(Function):
     def forward(ctx, a, value, index):
         ctx.index = index
         out = a.copy()
-        out[index] = value
+        try:
+            out[index] = value
+        except IndexError as err:
+            raise index_error(a.shape, index, err) from None
         return out
 
     @staticmethod

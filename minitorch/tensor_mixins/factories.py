@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.inference_mode import mark as mark_inference
 from ..dtype import to_numpy_dtype
 from ..pydata import python_data_to_array
 from .base import MixinBase, _shape_arg
@@ -18,7 +19,7 @@ class FactoryMixin(MixinBase):
     __slots__ = ()
 
     def _new(self, data: np.ndarray, requires_grad: bool) -> Tensor:
-        t = self._wrap(data)
+        t = mark_inference(self._wrap(data))  # inside inference_mode(): an inference tensor
         if requires_grad:
             t.requires_grad_(True)  # a clear error for integer dtypes, as in PyTorch
         return t

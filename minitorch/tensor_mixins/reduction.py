@@ -97,6 +97,7 @@ class ReductionMixin(MixinBase):
             return self._apply(R.MaxAll, self, largest)
         # The indices are found once and pick the values (gather), as in sort() and topk().
         (axis,) = normalize_dims(dim, self.ndim)
+        _check_not_empty(self._data, "max" if largest else "min", dim, axis)
         find = np.argmax if largest else np.argmin
         indices = self._wrap(find(self._data, axis=axis, keepdims=True).astype(np.int64))
         values = self.gather(axis, indices)
@@ -112,6 +113,22 @@ class ReductionMixin(MixinBase):
 
     def _arg(self, func: Any, dim: int | None, keepdim: bool) -> Tensor:
         if dim is None:
+            _check_not_empty(self._data, func.__name__, None, None)
             return self._wrap(np.asarray(func(self._data), dtype=np.int64))
         (axis,) = normalize_dims(dim, self.ndim)
+        _check_not_empty(self._data, func.__name__, dim, axis)
         return self._wrap(func(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def _check_not_empty(data: np.ndarray, name: str, dim: Any, axis: int | None) -> None:
+    """PyTorch's IndexError for arg/max/min over nothing (numpy's ValueError never shows)."""
+    if axis is None and data.size == 0:
+        raise IndexError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (the "
+            f"tensor of shape {data.shape} is empty); pass dim= to reduce a non-empty dim"
+        )
+    if axis is not None and data.ndim and data.shape[axis] == 0:
+        raise IndexError(
+            f"{name}(): Expected reduction dim {dim} to have non-zero size (the tensor has "
+            f"shape {data.shape})"
+        )
