@@ -23,7 +23,6 @@ import json
 import math
 import os
 import tempfile
-import zipfile
 from collections import OrderedDict
 from typing import Any, BinaryIO, Iterator, Union
 
@@ -33,9 +32,10 @@ from .device import check_device, device
 from .dtype import dtype as _dtype
 from .dtype import from_numpy_dtype
 from .nn.parameter import Parameter
+from .safe_npz import ArchiveError, SafeNpz
 from .tensor import Tensor, _make
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "LoadError", "DEFAULT_MAX_BYTES"]
 
 FORMAT = "minitorch.save"
 VERSION = 1
@@ -156,21 +156,31 @@ def atomic_write(path: Union[str, "os.PathLike[str]"]) -> Iterator[str]:
     b'new'
     """
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
+    # Through a symlink, as PyTorch's torch.save (which opens the path) writes: the link
+    # stays, and what it points to is replaced atomically.
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(target) + ".",
+                                   suffix=".tmp")
+    except OSError as err:  # name the file asked for, never the temporary one
+        raise type(err)(err.errno, f"{err.strerror} (cannot save to {path!r}: its folder "
+                        f"{folder!r} must exist and be writable)", path) from None
     os.close(fd)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
+        os.chmod(tmp, _file_mode(target))
+        os.replace(tmp, target)
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(err, OSError) and tmp in (err.filename, err.filename2):
+            raise type(err)(err.errno, f"{err.strerror} (while saving to {path!r})",
+                            path) from None
         raise
 
 
@@ -185,28 +195,39 @@ def _file_mode(path: str) -> int:
 
 
 # ----------------------------------------------------------------------- decoding
+class LoadError(RuntimeError):
+    """``load`` failed: the file is not a valid minitorch checkpoint, or it asks for more
+    than ``max_bytes``. The message names the file and the reason. (A file that cannot be
+    opened at all raises the OSError that ``open`` raises, e.g. FileNotFoundError, as
+    ``torch.load`` does.)"""
+
+
 class _CorruptError(Exception):
-    """Internal: the file is not a valid checkpoint (turned into RuntimeError with the path)."""
+    """Internal: the file is not a valid checkpoint (turned into LoadError with the path)."""
+
+
+MAX_DEPTH = 100  # nesting depth of the saved object (state dicts nest a few levels)
+DEFAULT_MAX_BYTES = 2**30  # 1 GiB decompressed, unless load(max_bytes=...) says otherwise
 
 
 class _Decoder:
-    def __init__(self, archive: Any) -> None:
+    def __init__(self, archive: SafeNpz) -> None:
         self.archive = archive
         self.cache: dict[tuple[str, int], Any] = {}
 
     def array(self, number: Any) -> np.ndarray:
         if isinstance(number, bool) or not isinstance(number, int):
             raise _CorruptError(f"bad array reference {number!r}")
-        name = f"a{number}"
-        if name not in self.archive.files:
-            raise _CorruptError(f"array entry {name!r} is missing")
-        return self.archive[name]
+        return self.archive.read(f"a{number}")
 
-    def decode(self, node: Any) -> Any:
+    def decode(self, node: Any, depth: int = 0) -> Any:
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
+        if depth >= MAX_DEPTH:
+            raise _CorruptError(f"its object nests deeper than {MAX_DEPTH} levels")
+        depth += 1
         if isinstance(node, list):
-            return [self.decode(v) for v in node]
+            return [self.decode(v, depth) for v in node]
         if not isinstance(node, dict):
             raise _CorruptError(f"unexpected entry {node!r:.80}")
         if "tensor" in node:
@@ -216,13 +237,13 @@ class _Decoder:
         if "scalar" in node:
             return self.array(node["scalar"])[()]
         if "tuple" in node:
-            return tuple(self.decode(v) for v in _as_list(node["tuple"]))
+            return tuple(self.decode(v, depth) for v in _as_list(node["tuple"]))
         if "dict" in node or "odict" in node:
             out = OrderedDict() if "odict" in node else {}
             for pair in _as_list(node.get("dict", node.get("odict"))):
                 if not (isinstance(pair, list) and len(pair) == 2):
                     raise _CorruptError(f"bad dict item {pair!r:.80}")
-                out[pair[0]] = self.decode(pair[1])
+                out[pair[0]] = self.decode(pair[1], depth)
             return out
         if "float" in node:
             if node["float"] not in ("nan", "inf", "-inf"):
@@ -277,12 +298,21 @@ def _sniff(head: bytes) -> str | None:
     return "it is not a zip archive"
 
 
-def load(f: PathOrFile, map_location: Any = None, weights_only: Any = None) -> Any:
+def load(f: PathOrFile, map_location: Any = None, weights_only: Any = None, *,
+         max_bytes: int | None = DEFAULT_MAX_BYTES) -> Any:
     """Load an object saved with :func:`save`. Never executes code from the file.
 
     ``map_location`` (``'cpu'`` or None) and ``weights_only`` are accepted for PyTorch code.
-    A corrupt or foreign file raises RuntimeError naming the file.
+    ``max_bytes`` (default 1 GiB, ``DEFAULT_MAX_BYTES``; None for no limit) bounds the
+    total decompressed size, checked from the archive's directory before any array is
+    read; every array's declared shape is checked against the bytes its entry holds before
+    anything is allocated, and the saved object may nest at most ``MAX_DEPTH`` levels.
+    Any failure raises :class:`LoadError` (a RuntimeError) naming the file.
     """
+    if max_bytes is not None and (isinstance(max_bytes, bool) or
+                                  not isinstance(max_bytes, int) or max_bytes < 0):
+        raise ValueError(f"load: max_bytes must be a non-negative int or None, got "
+                         f"{max_bytes!r}")
     if isinstance(map_location, (str, device)):
         check_device(map_location)
     name = repr(os.fspath(f)) if not hasattr(f, "read") else repr(f)
@@ -290,28 +320,34 @@ def load(f: PathOrFile, map_location: Any = None, weights_only: Any = None) -> A
         if hasattr(f, "read"):
             data = f.read()
             source: Any = io.BytesIO(data)
-            head = data[:4]
         else:
-            with open(f, "rb") as handle:
-                head = handle.read(4)
-            source = f
-        reason = _sniff(head)
-        if reason:
-            raise _CorruptError(reason)
-        with np.load(source, allow_pickle=False) as archive:
-            if _INDEX not in archive.files:
-                if any(n.endswith("data.pkl") for n in archive.files):
+            source = open(f, "rb")  # noqa: SIM115 - closed by the ExitStack below
+        with contextlib.ExitStack() as stack:
+            stack.callback(source.close)
+            reason = _sniff(source.read(4))
+            if reason:
+                raise _CorruptError(reason)
+            source.seek(0)
+            archive = stack.enter_context(SafeNpz(source, max_bytes))
+            if _INDEX not in archive.names or archive.other_names:
+                if any(n.endswith("data.pkl") for n in archive.other_names):
                     raise _CorruptError(
                         "it looks like a PyTorch checkpoint (pickle inside a zip), which "
                         "minitorch will not unpickle; in PyTorch, convert its tensors to "
                         "numpy and save them with numpy.savez, or load them into minitorch "
                         "via minitorch.from_numpy"
                     )
+                if archive.other_names:
+                    raise _CorruptError(f"it holds {archive.other_names[0]!r}, which is not "
+                                        f"an .npy entry")
                 raise _CorruptError("it has no minitorch index")
             try:
-                header = json.loads(bytes(archive[_INDEX]).decode("utf-8"))
+                header = json.loads(archive.read(_INDEX).tobytes().decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as err:
                 raise _CorruptError(f"its index is not valid JSON ({err})") from None
+            except RecursionError:
+                raise _CorruptError(
+                    f"its index nests deeper than {MAX_DEPTH} levels") from None
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise _CorruptError("its index is not a minitorch index")
             if header.get("version") != VERSION:
@@ -320,10 +356,18 @@ def load(f: PathOrFile, map_location: Any = None, weights_only: Any = None) -> A
                     f"version {VERSION} (upgrade minitorch)"
                 )
             return _Decoder(archive).decode(header.get("root"))
-    except _CorruptError as err:
-        raise RuntimeError(f"load: {name} is not a valid minitorch checkpoint: {err}") from None
-    except (zipfile.BadZipFile, ValueError, KeyError, EOFError, TypeError) as err:
-        raise RuntimeError(
+    except (_CorruptError, ArchiveError) as err:
+        raise LoadError(f"load: {name} is not a valid minitorch checkpoint: {err}") from None
+    except MemoryError:
+        raise LoadError(f"load: {name}: not enough memory for the arrays it holds") from None
+    except OSError as err:
+        if not hasattr(f, "read") and err.filename == os.fspath(f):
+            raise  # the file cannot be opened: FileNotFoundError etc., as torch.load
+        raise LoadError(
+            f"load: {name} is not a valid minitorch checkpoint (corrupt or truncated?): "
+            f"{type(err).__name__}: {err}") from None
+    except Exception as err:  # zipfile, zlib, json and numpy errors on a damaged file
+        raise LoadError(
             f"load: {name} is not a valid minitorch checkpoint (corrupt or truncated?): "
             f"{type(err).__name__}: {err}"
         ) from None
