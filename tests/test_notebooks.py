@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,17 +67,63 @@ def test_cells_match_the_builder(path):
     )
 
 
+# Lines whose numbers depend on the machine or the moment, not on the code: times and
+# speed ratios. Every other number a notebook prints must come out the same on a rerun.
+VOLATILE = re.compile(r"\bms\b|µs|\bseconds?\b|\d\s?s\b|\btime|faster|slower|speed|"
+                      r"per second|/s\b", re.IGNORECASE)
+TIMED_COLUMN = re.compile(r"\btime\b|\bs\b|\bms\b|seconds|speed", re.IGNORECASE)  # table header
+NUMBER = re.compile(r"[-+]?(?:\d[\d,]*\.?\d*(?:e[-+]?\d+)?|\.\d+)")
+
+
+def printed_numbers(nb) -> list[tuple[int, str]]:
+    """(cell index, line) for every printed line with a number, times left out."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for out in cell["outputs"]:
+            if out["output_type"] == "stream" and out.get("name") == "stdout":
+                text = out["text"]
+            elif out["output_type"] in ("execute_result", "display_data"):
+                text = out.get("data", {}).get("text/plain", "")
+            else:
+                continue
+            text = "".join(text) if isinstance(text, list) else text
+            if "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {}):
+                continue  # a figure's repr (its address) is not a result
+            lines = text.splitlines()
+            timed_columns: list[int] = []  # of the Markdown table being read, if any
+            for k, line in enumerate(lines):
+                if line.startswith("|"):
+                    cells = line.strip().strip("|").split("|")
+                    if k + 1 < len(lines) and lines[k + 1].startswith("|---"):
+                        timed_columns = [j for j, c in enumerate(cells) if TIMED_COLUMN.search(c)]
+                    line = "|".join(c for j, c in enumerate(cells) if j not in timed_columns)
+                else:
+                    timed_columns = []
+                if NUMBER.search(line) and not VOLATILE.search(line) and " at 0x" not in line:
+                    found.append((i, line.rstrip()))
+    return found
+
+
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
-def test_notebook_runs(path):
+def test_notebook_runs_and_prints_the_stored_numbers(path):
+    """Rerun in the builder's deterministic setting (one BLAS thread, fixed seeds): the
+    numbers printed are the stored ones, so the notebook's text can quote them."""
     for module in ("nbclient", "nbformat", "ipykernel", "matplotlib"):
         pytest.importorskip(module, reason=SKIP_REASON.format(module))
     import nbformat
-    from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()  # raises CellExecutionError, with the cell and traceback, on failure
+    stored = printed_numbers(nb)
+    load_builder().execute(nb)  # raises CellExecutionError, with the cell, on failure
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert images, f"{path.name} produced no plot when run"
+    rerun = printed_numbers(nb)
+    differ = [(a, b) for a, b in zip(stored, rerun) if a != b]
+    assert not differ and len(stored) == len(rerun), (
+        f"{path.name} prints other numbers than it stores (stored, rerun): {differ[:5]} "
+        f"({len(stored)} vs {len(rerun)} lines); rebuild it with "
+        f"python examples/notebooks/build_notebooks.py {path.stem}"
+    )
