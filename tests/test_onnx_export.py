@@ -196,6 +196,7 @@ class MoreOps(nn.Module):
         g = d.gather(1, mt.tensor([[0, 2, 1]]).expand(x.shape[0], 3))
         e = d[:, self.idx] + g + d[:, None][..., -3:].squeeze(1)
         f = (e % 0.7).add(e, alpha=0.5).double().float() + e.std(dim=1, keepdim=True)
+        f = f - e.amax(dim=1, keepdim=True)
         mask = ((e >= 0.1).float() * (e != 0).float()).repeat(1, 2)
         return (f + e.min()).repeat(1, 2) + (h.long() // 2).float()[:, :1] - mask
 
@@ -203,6 +204,35 @@ class MoreOps(nn.Module):
 def test_more_tensor_ops_export(tmp_path):
     mt.manual_seed(0)
     assert_serves_like_minitorch(MoreOps(), mt.randn(8, 6), tmp_path)
+
+
+class Classifier(nn.Module):
+    """Serving-style outputs: logits, the predicted class, and max(dim)'s values and indices."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 4))
+
+    def forward(self, x):
+        logits = self.net(x)
+        best = logits.max(dim=1)
+        return logits, logits.argmax(dim=1), best.values, best.indices, logits.argmin()
+
+
+def test_predicted_classes_and_max_dim_export(tmp_path):
+    mt.manual_seed(0)
+    model = Classifier()
+    path = tmp_path / "classes.onnx"
+    mt.onnx.export(model, mt.randn(6, 5), path)
+    _, session = load(path)
+    x = np.random.default_rng(3).standard_normal((11, 5)).astype(np.float32)
+    with mt.no_grad():
+        expected = [t.numpy() for t in model(mt.from_numpy(x))]
+    got = session.run(None, {"input": x})
+    for e, r in zip(expected, got):
+        assert r.dtype == e.dtype and r.shape == e.shape
+        np.testing.assert_allclose(r, e, rtol=1e-5, atol=1e-5)
+    assert got[1].dtype == np.int64 and got[1].shape == (11,)
 
 
 class TwoInTwoOut(nn.Module):

@@ -48,6 +48,44 @@ def _copy_of(a1: np.ndarray, a2: np.ndarray, seen: list) -> tuple | None:
     return None
 
 
+def _arg_extreme_of(a1: np.ndarray, a2: np.ndarray, seen: list, recent: int = 8) -> Any:
+    """``argmax``/``argmin`` (computed in numpy by ``argmax()``, ``max(dim)``) of one of the
+    newest values, in both traces: (key, op type, axis or None, keepdims), or None."""
+    if a1.dtype.kind not in "iu":
+        return None
+    for key, v1, v2 in list(reversed(seen))[:recent]:
+        if v1.dtype.kind != "f" or v1.size == 0:
+            continue
+        for op_type, find in (("ArgMax", np.argmax), ("ArgMin", np.argmin)):
+            if a1.ndim == 0 and find(v1) == a1 and find(v2) == a2:
+                return key, op_type, None, False
+            for axis in range(v1.ndim):
+                for keep in (True, False):
+                    r1 = find(v1, axis=axis, keepdims=keep)
+                    if r1.shape == a1.shape and np.array_equal(r1, a1) and np.array_equal(
+                            find(v2, axis=axis, keepdims=keep), a2):
+                        return key, op_type, axis, keep
+    return None
+
+
+def _derived(g: Graph, name_of: Any, a1: np.ndarray, a2: np.ndarray, seen: list) -> Any:
+    """The ONNX value for an array computed from a traced value outside the ops (a cast
+    copy, an argmax), or None."""
+    found = _copy_of(a1, a2, seen)
+    if found is not None:  # e.g. a mask passed as mask.astype(bool)
+        key, dtype = found
+        return g.cast(name_of(key), dtype, a1.dtype)
+    found = _arg_extreme_of(a1, a2, seen)
+    if found is not None:  # e.g. the indices of max(dim), or predicted classes
+        key, op_type, axis, keep = found
+        x = name_of(key)
+        if axis is None:
+            x, axis = g.op("Reshape", [x, g.ints([-1])]), 0
+        out = g.op(op_type, [x], axis=axis, keepdims=int(keep))
+        return g.cast(out, np.int64, a1.dtype)
+    return None
+
+
 def _where(call: OpCall, layers: dict) -> str:
     path = call.path
     return f"layer '{path}' ({layers[path]})" if path else f"the model's forward ({layers['']})"
@@ -104,10 +142,9 @@ def build(model: Module, inputs: Any, first: Trace, second: Trace, opset: int,
             key1 = ids1.get(id(a1))
             key2 = ids2.get(id(a2)) if isinstance(a2, np.ndarray) else None
             if key1 is None and key2 is None and not _same(a1, a2):
-                found = _copy_of(a1, a2, seen)
-                if found is not None:  # e.g. a mask passed as mask.astype(bool): a copy
-                    key, dtype = found
-                    arg_names.append(g.cast(name_of(key), dtype, a1.dtype))
+                derived = _derived(g, name_of, a1, a2, seen)
+                if derived is not None:
+                    arg_names.append(derived)
                     continue
             if key1 != key2 or (key1 is None and not _same(a1, a2)):
                 raise RuntimeError(
@@ -147,7 +184,7 @@ def build(model: Module, inputs: Any, first: Trace, second: Trace, opset: int,
 
     g.prefix = ""
     outputs = _graph_outputs(g, first, second, ids1, ids2, name_of, output_names, inputs,
-                             layers)
+                             layers, seen)
     graph_inputs = [_value_info(n, a, inputs.batch_symbol if d else None)
                     for n, a, d in zip(inputs.names, first.inputs, inputs.dynamic)]
     if keep_initializers_as_inputs:
@@ -159,7 +196,7 @@ def build(model: Module, inputs: Any, first: Trace, second: Trace, opset: int,
 
 def _graph_outputs(g: Graph, first: Trace, second: Trace, ids1: dict, ids2: dict,
                    name_of: Any, output_names: Sequence[str] | None, inputs: Any,
-                   layers: dict) -> list:
+                   layers: dict, seen: list) -> list:
     count = len(first.outputs)
     if len(second.outputs) != count:
         raise _structure_error(first, second, layers)
@@ -175,13 +212,16 @@ def _graph_outputs(g: Graph, first: Trace, second: Trace, ids1: dict, ids2: dict
         if name in taken:
             raise ValueError(f"output name {name!r} is also an input name: pick another")
         key = ids1.get(id(o1))
-        if key is None or key != ids2.get(id(o2)):
+        source = name_of(key) if key is not None and key == ids2.get(id(o2)) else None
+        if key is None and ids2.get(id(o2)) is None:
+            source = _derived(g, name_of, o1, o2, seen)  # e.g. logits.argmax(dim=1)
+        if source is None:
             raise RuntimeError(
                 f"minitorch.onnx.export: output {i} of the model was not computed by "
                 f"minitorch ops from the inputs (it was made outside them, e.g. from "
                 f".numpy() values), so the trace cannot reproduce it"
             )
-        g.nodes.append(helper.make_node("Identity", [name_of(key)], [name],
+        g.nodes.append(helper.make_node("Identity", [source], [name],
                                         name=f"/output_{i}"))
         symbols = []
         for d, (n1, n2) in enumerate(zip(o1.shape, o2.shape)):

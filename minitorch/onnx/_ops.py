@@ -159,7 +159,8 @@ def _unary(op_type: str) -> Converter:
 
 for _name, _op in [("Neg", "Neg"), ("Exp", "Exp"), ("Log", "Log"), ("Sqrt", "Sqrt"),
                    ("Abs", "Abs"), ("Sin", "Sin"), ("Cos", "Cos"), ("Tanh", "Tanh"),
-                   ("Sigmoid", "Sigmoid"), ("ReLU", "Relu"), ("Clone", "Identity")]:
+                   ("Sigmoid", "Sigmoid"), ("ReLU", "Relu"), ("Clone", "Identity"),
+                   ("Erf", "Erf")]:
     CONVERTERS[_name] = _unary(_op)
 
 
@@ -267,6 +268,17 @@ def _var(cx: OpContext) -> str:
     denom = g.op("Max", [g.op("Sub", [_count(cx, axes), g.const(correction, cx.raw)]),
                          g.const(0, cx.raw)])
     return g.op("Div", [squares, denom])
+
+
+@converter("Std")
+def _std(cx: OpContext) -> str:
+    return cx.g.op("Sqrt", [_var(cx)])
+
+
+@converter("AMax")
+def _amax(cx: OpContext) -> str:
+    dim, keepdim = _reduce_args(cx, ("dim", "keepdim"), (None, False))
+    return cx.g.reduce("ReduceMax", cx.name(0), _axes(dim, cx.arg(0).ndim), keepdim)
 
 
 def _dim_arg(cx: OpContext) -> int:
