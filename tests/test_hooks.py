@@ -301,3 +301,66 @@ def test_module_dict_parameter_list_and_dict_register_like_torch():
         ours.scales[3]
     with pytest.raises(KeyError):
         ours.extra["missing"]
+
+
+# ----------------------------------------------------------------------- optimizer step hooks
+@pytest.mark.parametrize("lib", ["mt", "torch"])
+def test_step_hooks_order_and_removal_match_torch(lib):
+    m, optim_ = (mt, mt.optim) if lib == "mt" else (torch, torch.optim)
+    w = m.ones(2, requires_grad=True)
+    opt = optim_.SGD([w], lr=0.5)
+    log = []
+    opt.register_step_pre_hook(lambda o, args, kwargs: log.append(("pre1", w.tolist())))
+    h = opt.register_step_pre_hook(lambda o, args, kwargs: log.append("pre2"))
+    opt.register_step_post_hook(lambda o, args, kwargs: log.append(("post", w.tolist())))
+    (w * w).sum().backward()
+    opt.step()
+    h.remove()
+    opt.step()
+    test_step_hooks_order_and_removal_match_torch.logs[lib] = log
+    if len(test_step_hooks_order_and_removal_match_torch.logs) == 2:
+        ours, theirs = test_step_hooks_order_and_removal_match_torch.logs.values()
+        assert ours == theirs
+
+
+test_step_hooks_order_and_removal_match_torch.logs = {}
+
+
+def test_step_pre_hook_can_replace_the_closure_and_must_return_a_pair():
+    w = mt.ones(1, requires_grad=True)
+    opt = mt.optim.SGD([w], lr=1.0)
+    opt.register_step_pre_hook(lambda o, args, kwargs: ((lambda: 7.0,), {}))
+    assert opt.step() == 7.0
+    bad = mt.optim.SGD([w], lr=1.0)
+    bad.register_step_pre_hook(lambda o, args, kwargs: "nope")
+    with pytest.raises(RuntimeError, match="new_kwargs"):
+        bad.step()
+
+
+def test_custom_step_obeys_the_freezing_rule_through_the_first_pre_hook():
+    class Plain(mt.optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 1.0})
+
+        def step(self, closure=None):
+            seen.append([p.grad is None for p in self.param_groups[0]["params"]])
+            for p in self.param_groups[0]["params"]:
+                if p.grad is not None:
+                    with mt.no_grad():
+                        p -= p.grad
+            raise_if[0] and (_ for _ in ()).throw(ValueError("step failed"))
+
+    seen, raise_if = [], [False]
+    frozen, trainable = mt.ones(2, requires_grad=True), mt.ones(2, requires_grad=True)
+    opt = Plain([frozen, trainable])
+    (frozen * trainable).sum().backward()
+    frozen.requires_grad_(False)
+    opt.register_step_pre_hook(lambda o, args, kwargs: seen.append("user pre"))
+    opt.step()
+    assert seen == ["user pre", [True, False]]  # the guard ran first: frozen grad hidden
+    assert frozen.tolist() == [1.0, 1.0] and trainable.tolist() == [0.0, 0.0]
+    assert frozen.grad is not None  # restored after step
+    raise_if[0] = True
+    with pytest.raises(ValueError):
+        opt.step()
+    assert frozen.grad is not None  # restored also when step raises

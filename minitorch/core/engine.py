@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .anomaly_mode import _anomaly, run_node_backward
+from .frozen import is_frozen
 from .function import Context
 from .hooks import run_grad_hooks
 from .version import VersionCounter
@@ -26,6 +27,13 @@ class AccumulateGrad:
     def __init__(self, variable: Any) -> None:
         self.variable = variable
         self.hooks: dict | None = None  # the leaf's register_hook hooks (array -> array)
+
+    def accumulate(self, grad: Any, private: bool) -> None:
+        """Add ``grad`` into the leaf's ``.grad``, unless the leaf is frozen now (frozen
+        after the graph was built: PyTorch skips it too)."""
+        variable = self.variable
+        if not is_frozen(variable):
+            variable._accumulate_grad(grad, private)
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -140,9 +148,10 @@ def run_backward(
                 previous = capture[key]
                 capture[key] = grad if previous is None else previous + grad
             return
-        variable = key.variable if type(key) is AccumulateGrad else key
-        if variable.requires_grad:  # else frozen after the graph was built: PyTorch skips it
-            variable._accumulate_grad(grad, private)
+        if type(key) is AccumulateGrad:
+            key.accumulate(grad, private)
+        else:  # a non-leaf that called retain_grad()
+            key._accumulate_grad(grad, private)
 
     for root, grad in zip(roots, grads):
         if root is None:

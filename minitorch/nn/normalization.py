@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..core.frozen import is_frozen
 from ..creation import ones, tensor, zeros
 from ..tensor import Tensor
 from . import functional as F
@@ -83,7 +84,7 @@ class BatchNorm1d(Module):
         if not (self.freeze_stats_when_frozen and self.affine and self.track_running_stats):
             return False
         params = self._parameters
-        return not params["weight"].requires_grad and not params["bias"].requires_grad
+        return is_frozen(params["weight"]) and is_frozen(params["bias"])
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in (2, 3):

@@ -35,7 +35,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from ..core.frozen import is_frozen
 from ..core.grad_mode import enable_grad
+from ..core.hooks import RemovableHandle, add_hook, new_hook_dict
 from ..tensor import Tensor, wrap
 from . import guard as _guard
 
@@ -80,12 +82,39 @@ class Optimizer:
         for group in _as_groups(params):
             self.add_param_group(group)
         _guard.register(self)
+        self._step_pre_hooks: dict = new_hook_dict()
+        self._step_post_hooks: dict = new_hook_dict()
+        self._step_depth = 0
+        if not getattr(type(self).step, "_obeys_freezing_rule", False):
+            # A step() written by a subclass obeys the freezing rule through the first
+            # pre-hook: frozen parameters' grads are hidden from it (restored afterwards).
+            self.register_step_pre_hook(_hide_frozen_grads)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "_obeys_freezing_rule", False):
-            cls.step = _guard_step(step)
+        if step is not None and not getattr(step, "_runs_step_hooks", False):
+            cls.step = _with_step_hooks(step)
+
+    # ----------------------------------------------------------------- step hooks
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step()``; it may return
+        ``(new_args, new_kwargs)``. Hooks run in registration order (PyTorch's rule).
+
+        >>> import minitorch as mt
+        >>> from minitorch import optim
+        >>> opt = optim.SGD([mt.zeros(1, requires_grad=True)], lr=0.1)
+        >>> calls = []
+        >>> h = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+        >>> opt.step(); calls
+        ['pre']
+        >>> h.remove()
+        """
+        return add_hook(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step()`` that returned."""
+        return add_hook(self._step_post_hooks, hook)
 
     # ----------------------------------------------------------------- param groups
     def add_param_group(self, param_group: Mapping[str, Any]) -> None:
@@ -214,7 +243,7 @@ class Optimizer:
         state = self.state
         without_grad = 0
         for p in group["params"]:
-            if not p._requires_grad:
+            if is_frozen(p):
                 if self.clear_state_when_frozen and p in state:
                     del state[p]
                 continue
@@ -426,30 +455,66 @@ def decay_squares_(average: np.ndarray, value: np.ndarray, decay: float,
     average += scratch
 
 
-def _guard_step(step: Callable) -> Callable:
-    """Wrap a subclass's own ``step`` so that it too obeys the freezing rule."""
+def _with_step_hooks(step: Callable) -> Callable:
+    """Run the optimizer's step pre-hooks, ``step``, and its post-hooks (once per call, also
+    when a subclass's step calls ``super().step()``); frozen grads hidden by the guard
+    pre-hook are restored even when ``step`` raises."""
 
     @functools.wraps(step)
-    def guarded(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
-        hidden = []
-        for group in self.param_groups:
-            for p in group["params"]:
-                if not p._requires_grad:
-                    if self.clear_state_when_frozen and p in self.state:
-                        del self.state[p]
-                    grad = getattr(p, "_grad", None)
-                    if grad is not None:
-                        hidden.append((p, grad))
-                        p._grad = None
-        try:
+    def stepped(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        if self.__dict__.get("_step_depth", 1):  # nested call, or before __init__ ran
             return step(self, *args, **kwargs)
+        self._step_depth = 1
+        try:
+            for hook in tuple(self._step_pre_hooks.values()):
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            "optimizer step pre-hook must return None or a tuple of "
+                            f"(new_args, new_kwargs), but got {result!r}."
+                        )
+                    args, kwargs = result
+            out = step(self, *args, **kwargs)
         finally:
-            for p, grad in hidden:
-                if getattr(p, "_grad", None) is None:
-                    p._grad = grad
+            self._step_depth = 0
+            _restore_frozen_grads(self)
+        for hook in tuple(self._step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
 
-    guarded._obeys_freezing_rule = True  # type: ignore[attr-defined]
-    return guarded
+    stepped._runs_step_hooks = True  # type: ignore[attr-defined]
+    stepped._obeys_freezing_rule = getattr(  # type: ignore[attr-defined]
+        step, "_obeys_freezing_rule", False)
+    return stepped
+
+
+def _hide_frozen_grads(optimizer: Optimizer, args: tuple, kwargs: dict) -> None:
+    """The freezing rule for a subclass's own ``step()``: frozen parameters' grads are
+    hidden while it runs (and their state dropped), so it cannot change them."""
+    hidden = optimizer.__dict__.setdefault("_hidden_grads", [])
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if is_frozen(p):
+                if optimizer.clear_state_when_frozen and p in optimizer.state:
+                    del optimizer.state[p]
+                grad = getattr(p, "_grad", None)
+                if grad is not None:
+                    hidden.append((p, grad))
+                    p._grad = None
+
+
+def _restore_frozen_grads(optimizer: Optimizer) -> None:
+    hidden = optimizer.__dict__.get("_hidden_grads")
+    while hidden:
+        p, grad = hidden.pop()
+        if getattr(p, "_grad", None) is None:
+            p._grad = grad
+
+
+# The base step() applies the freezing rule itself (_active); it runs the step hooks too.
+Optimizer.step._obeys_freezing_rule = True  # type: ignore[attr-defined]
+Optimizer.step = _with_step_hooks(Optimizer.step)  # type: ignore[method-assign]
 
 
 def _as_groups(params: Any) -> list[dict[str, Any]]:
