@@ -69,7 +69,7 @@ from .serialization import load, save
 from .tensor import Tensor
 from .threads import get_num_threads, set_num_threads
 
-# The packages above the tensor layer, in the order of the layers (see DESIGN.md).
+# The packages above the tensor layer, in the order of the layers (docs/architecture.md).
 from . import autograd, cuda, nn, optim, data, utils, train, onnx, interop  # noqa: E402
 
 __version__ = "0.1.0"
