@@ -16,6 +16,7 @@ import numpy as np
 from .core.anomaly_mode import _anomaly, creation_stack
 from .core.engine import AccumulateGrad, run_backward
 from .core.function import Context
+from .core.graph_engine import run_backward_graph
 from .core.grad_mode import _state
 from .core.hooks import RemovableHandle, add_hook, new_hook_dict
 from .core.inference_mode import INPLACE as INFERENCE_INPLACE
@@ -36,9 +37,9 @@ from .tensor_mixins import (
     SortingMixin,
 )
 from .tensor_mixins.base import _correction, _index, _shape_arg, _tensor_data
+from .tensor_mixins.conversion import _format_tensor
 from .tensor_mixins.factories import FactoryMixin
 from .tensor_mixins.queries import QueryMixin
-from .tensor_mixins.conversion import _format_tensor
 from .tensor_mixins.reduction import MaxResult, MinResult
 from .tensor_mixins.sorting import SortResult, TopkResult
 
@@ -49,6 +50,7 @@ _REEXPORTED = (_correction, _index, _shape_arg, _tensor_data, _format_tensor, Ma
 
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
+_F16 = np.dtype(np.float16)
 _NO_META = (None, None)
 # Called as _record_hook(ctx, args) for each node recorded, when set: see minitorch.viz.record.
 _record_hook: Any = None
@@ -108,14 +110,27 @@ def _result_array(out: Any, fn: type, arrays: list) -> np.ndarray:
     # PyTorch promotes by category: integers mixed with float32 give float32 (numpy says
     # float64), and integers alone give the default float32 when an op makes floats.
     if out.dtype is _F64 and not fn.exact_dtype:
+        # A 0-d tensor does not widen the float type of tensors with dims (PyTorch's
+        # rule: float64 0-d + float32 (3,) gives float32); it counts when alone.
         widest = None
+        zero_dim_f64 = False
         for a in arrays:
             if type(a) is np.ndarray and a.dtype.kind == "f":
                 if a.dtype == _F64:
-                    return out
-                if widest is None or a.dtype.itemsize > widest.itemsize:
+                    if a.ndim:
+                        return out
+                    zero_dim_f64 = True
+                elif a.ndim and (widest is None or a.dtype.itemsize > widest.itemsize):
                     widest = a.dtype
-        out = out.astype(_F32 if widest is None else widest)
+        if widest is None:
+            if zero_dim_f64:
+                return out
+            widest = next((a.dtype for a in arrays if type(a) is np.ndarray
+                           and a.dtype.kind == "f"), _F32)
+        out = out.astype(widest)
+    elif out.dtype is _F16 and not fn.exact_dtype and not any(
+            type(a) is np.ndarray and a.dtype is _F16 for a in arrays):
+        out = out.astype(_F32)  # numpy makes float16 from bool inputs; PyTorch float32
     return out
 
 
@@ -125,6 +140,8 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     tracked = False
     for a in args:
         if isinstance(a, Tensor):
+            if a._version is not None and type(getattr(a, "_view_of", None)) is tuple:
+                _refresh_view(a)
             arrays.append(a._data)
             if a._requires_grad:
                 tracked = True
@@ -135,7 +152,14 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
         out = fn.forward(ctx, *arrays, **kwargs)
     except (ValueError, TypeError, OverflowError) as err:
         raise _op_error(fn, args, err) from None
-    out = _result_array(out, fn, arrays)
+    if getattr(out, "dtype", None) is _F16 and not fn.exact_dtype and any(
+            type(a) is np.ndarray and a.dtype.kind == "b" for a in arrays) and not any(
+            type(a) is np.ndarray and a.dtype is _F16 for a in arrays):
+        # numpy computes float ops on bool in float16; PyTorch in float32: run it again so
+        arrays = [a.astype(_F32) if type(a) is np.ndarray and a.dtype.kind == "b" else a
+                  for a in arrays]
+        out = fn.forward(ctx, *arrays, **kwargs)
+    raw, out = out, _result_array(out, fn, arrays)
     if ctx is _UNTRACKED or out.dtype.kind != "f":  # integer and bool results: no grad
         result = _make(out)
         if _inference.active:  # inside inference_mode(): an inference tensor
@@ -143,6 +167,8 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     else:
         result = _make(out, True, ctx)
         if ctx.saved:
+            if raw is not out:  # a numpy scalar or a promoted array: save the output itself
+                ctx.saved = tuple(out if s is raw else s for s in ctx.saved)
             if _inference.made:  # PyTorch: inference tensors cannot be saved for backward
                 _check_not_inference(ctx, args)
             ctx.writes_at_save = VersionCounter.writes
@@ -219,9 +245,33 @@ def _share_version_if_view(result: "Tensor", fn: type, args: tuple) -> None:
         if base is src or base is src.base:
             result._version = source._version_counter()
             if _state.enabled or not source._requires_grad:
-                result._view_of = (source, fn, args[1:])
+                result._view_of = (source, fn, args[1:], result._version.value)
             else:  # keeping the source would keep its whole graph alive
                 result._view_of = _NO_GRAD_VIEW
+
+
+def _refresh_view(t: "Tensor") -> None:
+    """A view whose base was changed in place since the view's node was made gets a new
+    node from the base's current history, as PyTorch regenerates a view's grad_fn: its
+    gradient then flows through the in-place op (without this it would skip it)."""
+    source, fn, fargs, made_at = t._view_of
+    now = t._version.value
+    if now == made_at:
+        return
+    if type(getattr(source, "_view_of", None)) is tuple:
+        _refresh_view(source)
+    if source._requires_grad:
+        if not _state.enabled:
+            return  # regenerated when grad mode is back on
+        node = apply(fn, source, *fargs)._node
+        if node is not None:
+            if getattr(t, "_retains_grad", False):
+                if t._node is not None:
+                    t._node.retained = None
+                node.retained = weakref.ref(t)
+            t._node = node
+            t._requires_grad = True
+    t._view_of = (source, fn, fargs, now)
 
 
 def _check_no_grad_view(t: "Tensor", op: str) -> None:
@@ -251,6 +301,12 @@ def _make(data: np.ndarray, requires_grad: bool = False, node: Context | None = 
     t._node = node
     t._version = None  # created when first needed (most tensors are never written in place)
     return t
+
+
+def _wrap_array(data: Any) -> "Tensor":
+    """An untracked tensor around ``data``; numpy scalars (what numpy functions return for
+    0-d input) become 0-d arrays, so that a tensor always holds an ndarray."""
+    return _make(data if type(data) is np.ndarray else np.asarray(data))
 
 
 def wrap(data: np.ndarray) -> "Tensor":
@@ -313,7 +369,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
 
     # ----------------------------------------------------------------- the mixins' primitives
     _apply = staticmethod(apply)
-    _wrap = staticmethod(_make)
+    _wrap = staticmethod(_wrap_array)
     _operand = staticmethod(_to_array)
 
     def _binop(self, fn: type, other: Any, reverse: bool) -> "Tensor":
@@ -337,6 +393,8 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
 
     @property
     def requires_grad(self) -> bool:
+        if self._version is not None and type(getattr(self, "_view_of", None)) is tuple:
+            _refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -376,11 +434,13 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
     @property
     def is_leaf(self) -> bool:
         """True unless the tensor was produced by a recorded op."""
-        return self._node is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self) -> Context | None:
         """The node that produced this tensor (None for leaves and untracked results)."""
+        if self._version is not None and type(getattr(self, "_view_of", None)) is tuple:
+            _refresh_view(self)
         return self._node
 
     @property
@@ -506,16 +566,18 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
         ``gradient`` is needed unless the tensor has one element. The graph's saved arrays
         are freed afterwards unless ``retain_graph=True``.
         """
-        if create_graph:
-            raise NotImplementedError(
-                "create_graph=True (gradients of gradients) is not supported yet"
-            )
         if inputs is not None:
             raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
         if not self._requires_grad:
             raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
         grad = _initial_grad(self, gradient)
         root = self._node if self._node is not None else self._accumulator()
+        if create_graph:  # record the backward pass itself (core/graph_engine.py)
+            if isinstance(gradient, Tensor):
+                grad = gradient  # it may require grad itself
+            keep = True if retain_graph is None else bool(retain_graph)
+            run_backward_graph([root], [grad], retain_graph=keep)
+            return
         run_backward([root], [grad], retain_graph=bool(retain_graph))
 
     def detach(self) -> "Tensor":
@@ -590,6 +652,19 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
         Untracked, it is a plain numpy write. Tracked, self takes the op's node as its new
         grad_fn (its history is rebased), like PyTorch's in-place ops.
         """
+        if self._version is not None and type(getattr(self, "_view_of", None)) is tuple:
+            _refresh_view(self)  # its base may have joined a graph since the view was made
+            if _state.enabled:
+                root = self._view_of[0]
+                while type(getattr(root, "_view_of", None)) is tuple:
+                    root = root._view_of[0]
+                if root._requires_grad and root._node is None:
+                    raise RuntimeError(
+                        "a view of a leaf Variable that requires grad is being used in an "
+                        f"in-place operation ({name}): it would change the leaf {root.shape} "
+                        "behind autograd's back. Do it inside torch.no_grad() (as an "
+                        "optimizer does), or change a .clone()."
+                    )
         tracked = _state.enabled and (
             self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
@@ -602,6 +677,9 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
         _check_no_grad_view(self, name)
         out = apply(fn, self, *args, **kwargs)
         ctx = out._node
+        if ctx is None:  # an integer or bool result: nothing to record (copy_ into an int)
+            self._write(out._data, name)
+            return self
         own = self._version_counter()
         if ctx.saved:
             # The op may have saved values in self's memory, which we are about to overwrite:
@@ -617,9 +695,10 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
             # Writing into a view changes its base: give the base a node that puts the new
             # values in (PyTorch's CopySlices), then make this view a view of the new base.
             self._check_write(out._data, name)
-            base, view_fn, view_args = view
+            base, view_fn, view_args = view[:3]
             base._inplace(S.CopySlices, name, out, view_fn, view_args)
             ctx = apply(view_fn, base, *view_args)._node
+            self._view_of = (base, view_fn, view_args, self._version.value)
         else:
             self._write(out._data, name)
         if getattr(self, "_retains_grad", False):

@@ -388,10 +388,12 @@ def test_autograd_grad_frees_the_graph_unless_retained():
         mt.autograd.grad(y, x)
 
 
-def test_autograd_grad_create_graph_is_not_implemented_yet():
-    x = mt.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        mt.autograd.grad((x * x).sum(), x, create_graph=True)
+def test_autograd_grad_create_graph_gives_differentiable_gradients():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = mt.autograd.grad((x * x * x).sum(), x, create_graph=True)
+    assert g.requires_grad and g.tolist() == [3.0, 12.0]
+    (h,) = mt.autograd.grad(g.sum(), x)
+    assert h.tolist() == [6.0, 12.0]
 
 
 # --------------------------------------------------------------------- the engine

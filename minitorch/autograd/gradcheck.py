@@ -66,3 +66,47 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: f
             )
         inputs[i].grad = None
     return True
+
+
+def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check second derivatives: gradcheck of the map from (inputs, v) to the gradient
+    ``v^T d fn / d inputs`` computed with ``create_graph=True`` (PyTorch's gradgradcheck).
+    ``grad_outputs`` (the vectors v) are random float64 tensors unless given.
+
+    >>> import minitorch as mt
+    >>> x = mt.randn(3, dtype=mt.float64, requires_grad=True)
+    >>> mt.autograd.gradgradcheck(lambda t: (t.tanh() * t).sum(), [x])
+    True
+    """
+    from .gradients import grad
+
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    with enable_grad():
+        outputs = fn(*inputs)
+    outputs = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
+    rng = np.random.default_rng(seed + 1)
+    if grad_outputs is None:
+        vs = [_make(rng.standard_normal(o.shape)).requires_grad_() for o in outputs]
+    else:
+        vs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    n = len(inputs)
+
+    def first_derivatives(*args: Tensor) -> Tensor:
+        xs, v = list(args[:n]), list(args[n:])
+        outs = fn(*xs)
+        outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
+        tracked = [(o, g) for o, g in zip(outs, v) if o.requires_grad]
+        grads = grad([o for o, _ in tracked], [xs[i] for i in checked],
+                     [g for _, g in tracked], create_graph=True, allow_unused=True)
+        parts = [(g * _make(rng_weights[k])).sum() for k, g in enumerate(grads) if g is not None]
+        total = _make(np.zeros((), dtype=np.float64))
+        for part in parts:
+            total = total + part
+        return total
+
+    rng_weights = [rng.standard_normal(inputs[i].shape) for i in checked]
+    return gradcheck(first_derivatives, [*inputs, *vs], eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)

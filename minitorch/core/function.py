@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .array_namespace import numpy_namespace
+
 
 class Context:
     """What one recorded op keeps for backward: also the graph node (``grad_fn``).
@@ -62,6 +64,9 @@ class Context:
         self.retained: Any = None
 
     pre_hooks: dict | None = None  # register_hook on the output: set per node when used
+    # The functions a backward rule computes with (``xp = ctx.xp``): numpy here; the tensor
+    # namespace when the backward pass is recorded (create_graph=True, core/graph_engine.py).
+    xp = numpy_namespace
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays (or None) for backward; they are freed after backward runs."""

@@ -1,6 +1,8 @@
 """Small helpers shared by the op modules."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -21,10 +23,20 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-def expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes, keepdim: bool) -> np.ndarray:
-    """Give a reduction's gradient back the reduced axes so it broadcasts to ``shape``."""
+def expand_reduced(grad: Any, shape: tuple[int, ...], axes, keepdim: bool, xp: Any) -> Any:
+    """Give a reduction's gradient back the reduced axes so it broadcasts to ``shape``
+    (``xp``: the backward rule's array namespace, ``ctx.xp``)."""
     if axes is None:
-        return np.broadcast_to(grad.reshape((1,) * len(shape)) if shape else grad, shape)
+        return xp.broadcast_to(grad.reshape((1,) * len(shape)) if shape else grad, shape)
     if not keepdim and axes:
-        grad = np.expand_dims(grad, axes)
-    return np.broadcast_to(grad, shape)
+        grad = xp.expand_dims(grad, axes)
+    return xp.broadcast_to(grad, shape)
+
+
+def check_int_divisor(a: Any, b: Any) -> None:
+    """PyTorch raises for an integer ``//`` or ``%`` by zero; numpy would give 0 silently."""
+    if np.result_type(a, b).kind in "iu" and np.size(a) and not np.all(b):
+        raise RuntimeError(
+            "ZeroDivisionError: integer division or modulo by zero (the divisor has a 0); "
+            "convert to float first for inf/nan results"
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.function import Function
+from ._util import check_int_divisor
 
 
 def _untracked(name: str, ufunc: np.ufunc) -> type:
@@ -29,4 +30,12 @@ Greater = _untracked("Greater", np.greater)
 GreaterEqual = _untracked("GreaterEqual", np.greater_equal)
 LogicalAnd = _untracked("LogicalAnd", np.logical_and)
 LogicalOr = _untracked("LogicalOr", np.logical_or)
-FloorDivide = _untracked("FloorDivide", np.floor_divide)
+
+
+def _floor_divide(a, b):
+    check_int_divisor(a, b)
+    return np.floor_divide(a, b)
+
+
+_floor_divide.__name__ = "floor_divide"
+FloorDivide = _untracked("FloorDivide", _floor_divide)

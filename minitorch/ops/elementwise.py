@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.array_namespace import numpy_namespace
 from ..core.function import Function
+from ._util import check_int_divisor
 
 
 class Add(Function):
@@ -70,11 +72,28 @@ class Div(Function):
         return ga, gb
 
 
+def _int_pow_negative(a, b):
+    """Integer ``a ** b`` with some ``b < 0``, as PyTorch computes it for a tensor exponent
+    (numpy refuses): 1 for a == 1, +-1 for a == -1, otherwise 0 (the truncated result)."""
+    base = np.asarray(a)
+    negative = b < 0
+    with np.errstate(all="ignore"):
+        kept = base ** np.where(negative, 0, b)
+    one = np.where(base == -1, np.where(b % 2 == 0, 1, -1), np.where(base == 1, 1, 0))
+    return np.where(negative, one, kept).astype(np.result_type(a, b), copy=False)
+
+
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
-        ctx.save_for_backward(a, b, out)
+        if (isinstance(b, np.ndarray) and b.dtype.kind in "iu"
+                and np.result_type(a, b).kind in "iu" and (b < 0).any()):
+            out = _int_pow_negative(a, b)
+        else:
+            out = a ** b
+        if out.dtype == np.int8 and np.result_type(a, b) == np.bool_:
+            out = out.astype(np.bool_)  # bool ** bool is bool in PyTorch (numpy: int8)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
@@ -82,10 +101,20 @@ class Pow(Function):
         a, b, out = ctx.saved
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = grad * b * a ** (b - 1)
-        if ctx.needs_input_grad[1]:
+            # PyTorch: an exponent of 0 gives a zero gradient, also at a == 0 (not 0 * inf)
             with np.errstate(divide="ignore", invalid="ignore"):
-                gb = grad * out * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+                ga = grad * b * a ** (b - 1)
+            zero = ctx.xp.values(b) == 0
+            if np.any(zero):
+                ga = ctx.xp.where(zero, 0.0 * grad, ga)
+        if ctx.needs_input_grad[1]:
+            xp = ctx.xp
+            # PyTorch: out * log(a), except 0 where a == 0 and b >= 0 (log(0) = -inf would
+            # give nan there); a negative base gives nan, as log does
+            base = xp.values(a)
+            zero = (base == 0) & (xp.values(b) >= 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = grad * xp.where(zero, 0.0, out * xp.log(a))
         return ga, gb
 
 
@@ -146,7 +175,24 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved
-        return grad * np.sign(a)
+        return grad * ctx.xp.sign(a)
+
+
+class Erf(Function):
+    """The error function (GELU's and the normal CDF's building block)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return numpy_namespace.erf(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad * (_TWO_OVER_SQRT_PI * ctx.xp.exp(-(a * a)))
+
+
+_TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
 
 class Sin(Function):
@@ -158,7 +204,7 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved
-        return grad * np.cos(a)
+        return grad * ctx.xp.cos(a)
 
 
 class Cos(Function):
@@ -170,7 +216,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved
-        return -grad * np.sin(a)
+        return -grad * ctx.xp.sin(a)
 
 
 class Clamp(Function):
@@ -212,7 +258,7 @@ class LeakyReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (mask,) = ctx.saved
-        return np.where(mask, grad, grad * ctx.slope)
+        return ctx.xp.where(mask, grad, grad * ctx.slope)
 
 
 class Sigmoid(Function):
@@ -253,8 +299,10 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
+        xp = ctx.xp
+        a, b = xp.values(a), xp.values(b)
         wins = (a > b) if ctx.largest else (a < b)
-        share = np.where(a == b, 0.5, wins.astype(grad.dtype))
+        share = xp.constant(np.where(a == b, 0.5, wins).astype(xp.values(grad).dtype), grad)
         return grad * share, grad * (1 - share)
 
 
@@ -267,8 +315,9 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved
-        ga = np.where(condition, grad, 0) if ctx.needs_input_grad[1] else None
-        gb = np.where(condition, 0, grad) if ctx.needs_input_grad[2] else None
+        xp = ctx.xp
+        ga = xp.where(condition, grad, 0) if ctx.needs_input_grad[1] else None
+        gb = xp.where(condition, 0, grad) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 
@@ -281,7 +330,7 @@ class MaskedFill(Function):
     @staticmethod
     def backward(ctx, grad):
         (mask,) = ctx.saved
-        return np.where(mask, 0, grad), None, None
+        return ctx.xp.where(mask, 0, grad), None, None
 
 
 class Cast(Function):
@@ -342,6 +391,7 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        check_int_divisor(a, b)
         ctx.save_for_backward(np.floor_divide(a, b) if ctx.needs_input_grad[1] else None)
         return np.remainder(a, b)
 

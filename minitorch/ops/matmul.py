@@ -53,14 +53,15 @@ class MatMul(Function):
         if a_ndim == 1:
             grad = grad[..., None, :]
         ga = gb = None
+        xp = ctx.xp
         if ctx.needs_input_grad[0]:
             b2 = b[:, None] if b_ndim == 1 else b
-            ga = grad @ b2.swapaxes(-1, -2)  # the method: np.swapaxes is a slow wrapper
+            ga = grad @ xp.swapaxes(b2, -1, -2)
             if a_ndim == 1:
                 ga = ga[..., 0, :]
         if ctx.needs_input_grad[1]:
             a2 = a[None, :] if a_ndim == 1 else a
-            gb = a2.swapaxes(-1, -2) @ grad
+            gb = xp.swapaxes(a2, -1, -2) @ grad
             if b_ndim == 1:
                 gb = gb[..., 0]
         return ga, gb  # the engine sums broadcast batch dims away
@@ -102,5 +103,5 @@ class Linear(Function):
         if ctx.needs_input_grad[1]:
             gw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+            gb = ctx.xp.sum(grad.reshape(-1, grad.shape[-1]), 0)
         return gx, gw, gb

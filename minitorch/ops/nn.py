@@ -11,7 +11,10 @@ import math
 
 import numpy as np
 
+from ..core.array_namespace import numpy_namespace
 from ..core.function import Function
+from ..core.graph_engine import NO_HIGHER_ORDER, derived_node
+from . import reduce as R
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -20,6 +23,11 @@ def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def _size(a) -> int:
+    """Number of elements of an array or a tensor."""
+    return int(np.prod(a.shape))
 
 
 def _scale(grad: np.ndarray, count: float, reduction: str) -> np.ndarray:
@@ -32,14 +40,16 @@ class MSELoss(Function):
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
         diff = input - target
-        ctx.save_for_backward(diff)
+        # The inputs, not ``diff``: backward recomputes it, and stays differentiable.
+        ctx.save_for_backward(input, target)
         ctx.reduction = reduction
         return _reduce(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        (diff,) = ctx.saved
-        g = (2 * _scale(grad, diff.size, ctx.reduction)) * diff
+        input, target = ctx.saved
+        diff = input - target
+        g = (2 * _scale(grad, _size(diff), ctx.reduction)) * diff
         return (g if ctx.needs_input_grad[0] else None,
                 -g if ctx.needs_input_grad[1] else None)
 
@@ -55,7 +65,7 @@ class L1Loss(Function):
     @staticmethod
     def backward(ctx, grad):
         (sign,) = ctx.saved
-        g = _scale(grad, sign.size, ctx.reduction) * sign
+        g = _scale(grad, _size(sign), ctx.reduction) * sign
         return (g if ctx.needs_input_grad[0] else None,
                 -g if ctx.needs_input_grad[1] else None)
 
@@ -68,17 +78,18 @@ class SmoothL1Loss(Function):
         diff = input - target
         absd = np.abs(diff)
         small = absd < beta
-        ctx.save_for_backward(diff, small)
+        ctx.save_for_backward(input, target, small)
         ctx.reduction, ctx.beta = reduction, beta
         quad = 0.5 * diff * diff / beta if beta > 0 else 0.0
         return _reduce(np.where(small, quad, absd - 0.5 * beta), reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        diff, small = ctx.saved
-        beta = ctx.beta
-        local = np.where(small, diff / beta if beta > 0 else 0.0, np.sign(diff))
-        g = _scale(grad, diff.size, ctx.reduction) * local
+        input, target, small = ctx.saved
+        xp, beta = ctx.xp, ctx.beta
+        diff = input - target
+        local = xp.where(small, diff / beta if beta > 0 else 0.0, xp.sign(diff))
+        g = _scale(grad, _size(diff), ctx.reduction) * local
         return (g if ctx.needs_input_grad[0] else None,
                 -g if ctx.needs_input_grad[1] else None)
 
@@ -93,14 +104,14 @@ def _rows(x: np.ndarray) -> np.ndarray:
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
-def _unrows(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Inverse of :func:`_rows`."""
+def _unrows(rows, shape: tuple[int, ...], xp):
+    """Inverse of :func:`_rows` (``xp``: the backward rule's namespace)."""
     if len(shape) == 1:
         return rows[0]
     if len(shape) == 2:
         return rows
     moved = (shape[0], *shape[2:], shape[1])
-    return np.moveaxis(rows.reshape(moved), -1, 1)
+    return xp.moveaxis(rows.reshape(moved), -1, 1)
 
 
 def _per_sample_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -182,29 +193,50 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         shape, reduction, ls, denom, soft = ctx.meta
+        xp = ctx.xp
         per = _scale(grad, denom, reduction).reshape(-1)  # one upstream value per row (or 1)
         if soft:
             probs, q, logp, weight = ctx.saved
             gx = gt = None
             if ctx.needs_input_grad[0]:
-                gx = _unrows(per[:, None] * (probs * q.sum(axis=1, keepdims=True) - q), shape)
+                gx = _unrows(per[:, None] * (probs * xp.sum(q, 1, True) - q), shape, xp)
             if ctx.needs_input_grad[1]:
                 w = weight if weight is not None else 1.0
-                gt = _unrows(-per[:, None] * (1 - ls) * w * logp, shape)
+                gt = _unrows(-per[:, None] * (1 - ls) * w * logp, shape, xp)
             return gx, gt
         probs, safe, wt, valid, weight = ctx.saved
         m, c = probs.shape
+        rows = (np.arange(m), xp.values(safe))
         picked = per * wt if wt is not None else per
         if ls:
             w_sum = weight.sum() if weight is not None else c
             g = probs * (per * ((1 - ls) * wt + (ls / c) * w_sum * valid))[:, None]
-            w_row = weight if weight is not None else np.ones(c, probs.dtype)
-            g -= (ls / c) * (per * valid)[:, None] * w_row
-            g[np.arange(m), safe] -= (1 - ls) * picked
+            w_row = weight if weight is not None else np.ones(c, xp.values(probs).dtype)
+            g = g - (ls / c) * (per * valid)[:, None] * w_row
+            g = xp.add_at(g, rows, -(1 - ls) * picked)
         else:
-            g = probs * picked[:, None]
-            g[np.arange(m), safe] -= picked
-        return _unrows(g, shape), None
+            g = xp.add_at(probs * picked[:, None], rows, -picked)
+        return _unrows(g, shape, xp), None
+
+    @staticmethod
+    def graph_saved(node, position, value, xp):
+        """For create_graph: the probabilities as the softmax of the logits they came
+        from; targets, weights and masks carry no gradient here."""
+        shape, _, _, _, soft = node.meta
+        if position == 0:
+            if len(shape) > 2:
+                raise RuntimeError(NO_HIGHER_ORDER.format(
+                    op=f"CrossEntropy of logits with {len(shape)} dims"))
+            return derived_node(R.Softmax, node.next_edges[0], node.input_meta[0], (value,),
+                                {"axis": 1}, value, xp)
+        if soft and position == 2:  # log-probabilities, saved when the target needs grad
+            return derived_node(R.LogSoftmax, node.next_edges[0], node.input_meta[0],
+                                (value,), {"axis": 1}, value, xp)
+        if soft and position == 1 and node.needs_input_grad[1]:  # smoothed or weighted
+            raise RuntimeError(NO_HIGHER_ORDER.format(
+                op="CrossEntropy with label smoothing or class weights and probability "
+                   "targets that require grad"))
+        return xp.constant(value, None)
 
 
 class NLLLoss(Function):
@@ -227,14 +259,9 @@ class NLLLoss(Function):
         safe, wt = ctx.saved
         shape, rows_shape, reduction, denom = ctx.meta
         per = _scale(grad, denom, reduction).reshape(-1)
-        g = np.zeros(rows_shape, dtype=wt.dtype)
-        g[np.arange(rows_shape[0]), safe] = -(per * wt)
-        return _unrows(g, shape), None
-
-
-def _softplus_neg(x: np.ndarray) -> np.ndarray:
-    """``log(1 + exp(-x))`` without overflow for any x."""
-    return np.logaddexp(0.0, -x)
+        xp = ctx.xp
+        g = xp.index_put(rows_shape, (np.arange(rows_shape[0]), xp.values(safe)), -(per * wt))
+        return _unrows(g, shape, xp), None
 
 
 class BCEWithLogits(Function):
@@ -242,7 +269,7 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y, weight=None, pos_weight=None, reduction="mean"):
-        sp = _softplus_neg(x)
+        sp = numpy_namespace.softplus_neg(x)
         raw = (1 - y) * x + (sp if pos_weight is None else (1 + (pos_weight - 1) * y) * sp)
         loss = raw if weight is None else raw * weight
         ctx.save_for_backward(x, y, weight, pos_weight)
@@ -253,13 +280,13 @@ class BCEWithLogits(Function):
     def backward(ctx, grad):
         x, y, weight, pw = ctx.saved
         reduction, count = ctx.meta
-        need = ctx.needs_input_grad
+        need, xp = ctx.needs_input_grad, ctx.xp
         g = _scale(grad, count, reduction)
         gw = g if weight is None else g * weight
-        sp = _softplus_neg(x)
+        sp = xp.softplus_neg(x)
         out = [None, None, None, None]
         if need[0]:
-            sig = 0.5 * (1 + np.tanh(0.5 * x))
+            sig = 0.5 * (1 + xp.tanh(0.5 * x))
             lw = 1.0 if pw is None else 1 + (pw - 1) * y
             out[0] = gw * ((1 - y) - lw * (1 - sig))
         if need[1]:
@@ -291,15 +318,16 @@ class BCE(Function):
     def backward(ctx, grad):
         x, y, weight = ctx.saved
         reduction, count = ctx.meta
+        xp = ctx.xp
         g = _scale(grad, count, reduction)
         if weight is not None:
             g = g * weight
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            gx = g * (x - y) / np.maximum((1 - x) * x, 1e-12)
+            gx = g * (x - y) / xp.maximum((1 - x) * x, 1e-12)
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore"):
-                gy = -g * (np.maximum(np.log(x), -100) - np.maximum(np.log1p(-x), -100))
+                gy = -g * (xp.maximum(xp.log(x), -100) - xp.maximum(xp.log1p(-x), -100))
         return gx, gy
 
 
@@ -329,13 +357,49 @@ def _channel_axes(x: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return axes, shape
 
 
-def _norm_backward(g_hat: np.ndarray, xhat: np.ndarray, invstd: np.ndarray, axes) -> np.ndarray:
+def _norm_backward(g_hat, xhat, invstd, axes, xp):
     """Input gradient of ``xhat = (x - mean) * invstd`` with batch mean and (biased) var."""
     return invstd * (
-        g_hat
-        - g_hat.mean(axis=axes, keepdims=True)
-        - xhat * (g_hat * xhat).mean(axis=axes, keepdims=True)
+        g_hat - xp.mean(g_hat, axes, True) - xhat * xp.mean(g_hat * xhat, axes, True)
     )
+
+
+class NormalizedInput(Function):
+    """``xhat`` = (x - mean) * invstd over ``axes``, as a function of x. Never run forward:
+    for create_graph, BatchNorm and LayerNorm give back their saved ``xhat`` as its output
+    (and ``invstd`` as :class:`InvStd`'s), so both stay differentiable in x."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd = ctx.saved
+        return _norm_backward(grad, xhat, invstd, ctx.axes, ctx.xp)
+
+    @staticmethod
+    def graph_saved(node, position, value, xp):
+        return _normalized(node, InvStd, node.next_edges[0], node.input_meta[0], xp)
+
+
+class InvStd(Function):
+    """``invstd`` = 1 / sqrt(var(x) + eps) over ``axes`` (keepdims), as a function of x:
+    d invstd / dx = -invstd**2 * xhat / n. Never run forward (see NormalizedInput)."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd = ctx.saved
+        n = _size(xhat) // _size(invstd)
+        return -(grad * invstd * invstd) * xhat / n
+
+    @staticmethod
+    def graph_saved(node, position, value, xp):
+        return _normalized(node, NormalizedInput, node.next_edges[0], node.input_meta[0], xp)
+
+
+def _normalized(node, fn, edge, meta, xp):
+    """The saved xhat (fn=NormalizedInput) or invstd (fn=InvStd) of ``node`` as a tensor
+    recorded as a function of the input behind ``edge``."""
+    xhat, invstd = node.saved[0], node.saved[1]
+    value = xhat if fn is NormalizedInput else invstd
+    return derived_node(fn, edge, meta, (xhat, invstd), {"axes": node.norm_axes}, value, xp)
 
 
 class BatchNormTrain(Function):
@@ -360,22 +424,28 @@ class BatchNormTrain(Function):
             running_var *= 1 - factor
             running_var += factor * var.reshape(-1) * (n / (n - 1))  # unbiased, as PyTorch
         ctx.save_for_backward(xhat, invstd, weight)
+        ctx.norm_axes = axes
         return out
 
     @staticmethod
     def backward(ctx, grad):
         xhat, invstd, weight = ctx.saved
         axes, cshape = _channel_axes(grad)
-        need = ctx.needs_input_grad
+        need, xp = ctx.needs_input_grad, ctx.xp
         gx = gw = gb = None
         if need[0]:
             g_hat = grad * weight.reshape(cshape) if weight is not None else grad
-            gx = _norm_backward(g_hat, xhat, invstd, axes)
+            gx = _norm_backward(g_hat, xhat, invstd, axes, xp)
         if need[1]:
-            gw = (grad * xhat).sum(axis=axes)
+            gw = xp.sum(grad * xhat, axes)
         if need[2]:
-            gb = grad.sum(axis=axes)
+            gb = xp.sum(grad, axes)
         return gx, gw, gb
+
+    @staticmethod
+    def graph_saved(node, position, value, xp):
+        fn = NormalizedInput if position == 0 else InvStd
+        return _normalized(node, fn, node.next_edges[0], node.input_meta[0], xp)
 
 
 class BatchNormEval(Function):
@@ -388,19 +458,22 @@ class BatchNormEval(Function):
         invstd = 1.0 / np.sqrt(running_var.astype(x.dtype, copy=False) + eps)
         scale = invstd * weight if weight is not None else invstd
         shift = -mean * scale if bias is None else bias - mean * scale
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, mean, invstd, scale)
+        # The weight itself, not ``scale``: backward stays differentiable in the weight.
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, mean, invstd, weight)
         return x * scale.reshape(cshape) + shift.reshape(cshape)
 
     @staticmethod
     def backward(ctx, grad):
-        x, mean, invstd, scale = ctx.saved
+        x, mean, invstd, weight = ctx.saved
         axes, cshape = _channel_axes(grad)
-        need = ctx.needs_input_grad
-        gx = grad * scale.reshape(cshape) if need[0] else None
-        gw = None
+        need, xp = ctx.needs_input_grad, ctx.xp
+        gx = gw = None
+        if need[0]:
+            scale = invstd * weight if weight is not None else invstd
+            gx = grad * scale.reshape(cshape)
         if need[1]:
-            gw = (grad * (x - mean.reshape(cshape))).sum(axis=axes) * invstd
-        gb = grad.sum(axis=axes) if need[2] else None
+            gw = xp.sum(grad * (x - mean.reshape(cshape)), axes) * invstd
+        gb = xp.sum(grad, axes) if need[2] else None
         return gx, gw, gb
 
 
@@ -418,7 +491,7 @@ class LayerNorm(Function):
         if bias is not None:
             out += bias
         ctx.save_for_backward(xhat, invstd, weight)
-        ctx.axes = axes
+        ctx.axes = ctx.norm_axes = axes
         return out
 
     @staticmethod
@@ -428,17 +501,11 @@ class LayerNorm(Function):
         gx = None
         if need[0]:
             g_hat = grad * weight if weight is not None else grad
-            gx = _norm_backward(g_hat, xhat, invstd, ctx.axes)
+            gx = _norm_backward(g_hat, xhat, invstd, ctx.axes, ctx.xp)
         # The engine sums these over the leading (batch) dims down to the weight's shape.
         return gx, grad * xhat if need[1] else None, grad if need[2] else None
 
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    try:
-        from scipy.special import erf  # scikit-learn's dependency, so always installed
-    except ImportError:  # pragma: no cover - only without scipy
-        erf = np.vectorize(math.erf, otypes=[x.dtype])
-    return erf(x)
+    graph_saved = BatchNormTrain.graph_saved
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -455,17 +522,18 @@ class GELU(Function):
         if approximate == "tanh":
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
             return 0.5 * x * (1 + np.tanh(inner))
-        return 0.5 * x * (1 + _erf(x * (1 / math.sqrt(2.0))))
+        return 0.5 * x * (1 + numpy_namespace.erf(x * (1 / math.sqrt(2.0))))
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
+        xp = ctx.xp
         if ctx.approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
             d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
-        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2.0))))
-        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        cdf = 0.5 * (1 + xp.erf(x * (1 / math.sqrt(2.0))))
+        pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return grad * (cdf + x * pdf)
 
 
@@ -482,8 +550,9 @@ class Embedding(Function):
     def backward(ctx, grad):
         (indices,) = ctx.saved
         shape, padding_idx = ctx.meta
-        gw = np.zeros(shape, dtype=grad.dtype)
-        np.add.at(gw, indices.reshape(-1), grad.reshape(-1, shape[1]))
-        if padding_idx is not None:
-            gw[padding_idx] = 0  # the padding row never trains
-        return gw, None
+        xp = ctx.xp
+        flat = xp.values(indices).reshape(-1)
+        rows = grad.reshape(-1, shape[1])
+        if padding_idx is not None:  # the padding row never trains
+            rows = xp.where((flat != padding_idx)[:, None], rows, 0)
+        return xp.index_add(shape, flat, rows), None

@@ -1,6 +1,8 @@
 """Reductions: sum, mean, max/min, var, softmax and log-softmax."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.function import Function
@@ -12,16 +14,28 @@ def _count(shape: tuple[int, ...], axes) -> int:
     return int(np.prod(shape if axes is None else [shape[i] for i in axes]))
 
 
+def _axes(dim, ndim: int):
+    """normalize_dims, except that a 0-d tensor's dim 0 or -1 means no axis (PyTorch)."""
+    axes = normalize_dims(dim, ndim)
+    return () if ndim == 0 and axes is not None else axes
+
+
+def _axis(dim, ndim: int):
+    """The one axis of ``dim``; None for a 0-d tensor (dim 0 or -1, as PyTorch allows)."""
+    (axis,) = normalize_dims(dim, ndim)
+    return None if ndim == 0 else axis
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        axes = normalize_dims(dim, a.ndim)
+        axes = _axes(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         return np.sum(a, axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
-        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim, ctx.xp)
 
 
 class Mean(Function):
@@ -31,7 +45,7 @@ class Mean(Function):
             raise RuntimeError(
                 f"mean() needs a floating point tensor, got {a.dtype}; call .float() first"
             )
-        axes = normalize_dims(dim, a.ndim)
+        axes = _axes(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         ctx.count = count = _count(a.shape, axes)
         if count == 0:  # PyTorch: nan, without numpy's "Mean of empty slice" warning
@@ -41,7 +55,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return expand_reduced(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim)
+        return expand_reduced(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim, ctx.xp)
 
 
 class MaxAll(Function):
@@ -61,31 +75,81 @@ class MaxAll(Function):
         return mask * (grad / mask.sum())
 
 
+class AMax(Function):
+    """``amax(dim)``: the largest values over ``dim``; ties share the gradient evenly and a
+    NaN maximum gives a NaN gradient, as in PyTorch (``max(dim)`` picks one index instead)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim=False):
+        axes = _axes(dim, a.ndim)
+        if a.size == 0:
+            raise IndexError(f"amax(): expected a non-empty tensor to reduce over dim {dim}, "
+                             f"got shape {a.shape}")
+        out = a.max(axis=axes, keepdims=True)
+        ctx.save_for_backward(a == out)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved
+        grad = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim, ctx.xp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return mask * grad / ctx.xp.sum(mask, ctx.axes, True)
+
+
 class Var(Function):
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
-        axes = normalize_dims(dim, a.ndim)
+        axes = _axes(dim, a.ndim)
         n = _count(a.shape, axes)
         centered = a - a.mean(axis=axes, keepdims=True)
         denom = max(n - correction, 0)
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(a)  # not ``centered``: an input stays differentiable
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, denom
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.sum(centered * centered, axis=axes, keepdims=keepdim) / denom
 
     @staticmethod
     def backward(ctx, grad):
-        (centered,) = ctx.saved
-        grad = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return Var.input_grad(ctx, grad, ctx.saved[0])
+
+    @staticmethod
+    def input_grad(ctx, grad, a):
+        """The gradient for ``a`` (shared with Std)."""
+        xp = ctx.xp
+        centered = a - xp.mean(a, ctx.axes, True)
+        grad = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim, xp)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return grad * (2 / ctx.denom) * centered
+            # n - correction == 0: PyTorch's nan gradient, not a ZeroDivisionError
+            return grad * (2 / ctx.denom if ctx.denom else math.inf) * centered
+
+
+class Std(Function):
+    """``sqrt(var)`` in one node: where the deviation is 0 the gradient is 0, as in PyTorch
+    (through ``sqrt`` it would be 0 * inf = nan)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, correction=1, keepdim=False):
+        out = np.sqrt(Var.forward(ctx, a, dim, correction, keepdim))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        xp = ctx.xp
+        zero = xp.values(out) == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = xp.where(zero, 0.0 * grad, grad / (2 * out))
+        return Var.input_grad(ctx, grad, a)
 
 
 class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        (axis,) = normalize_dims(dim, a.ndim)
-        e = np.exp(a - a.max(axis=axis, keepdims=True))
+        axis = _axis(dim, a.ndim)
+        e = np.exp(a - a.max(axis=axis, keepdims=True, initial=-np.inf))
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -94,14 +158,14 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+        return out * (grad - ctx.xp.sum(grad * out, ctx.axis, True))
 
 
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        (axis,) = normalize_dims(dim, a.ndim)
-        shifted = a - a.max(axis=axis, keepdims=True)
+        axis = _axis(dim, a.ndim)
+        shifted = a - a.max(axis=axis, keepdims=True, initial=-np.inf)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -110,37 +174,44 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+        xp = ctx.xp
+        return grad - xp.exp(out) * xp.sum(grad, ctx.axis, True)
 
 
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
-        axes = normalize_dims(dim, a.ndim)
-        m = a.max(axis=axes, keepdims=True)
+        axes = _axes(dim, a.ndim)
+        if a.dtype.kind in "biu":  # PyTorch: integers and bools give the default float32
+            a = a.astype(np.float32)
+        m = a.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf over no elements
+        m = np.where(np.isinf(m), 0, m)  # all -inf (or an inf): no inf - inf = nan
         out = m + np.log(np.exp(a - m).sum(axis=axes, keepdims=True))
-        ctx.save_for_backward(np.exp(a - out))
+        result = out if keepdim else np.squeeze(out, axis=axes)
+        ctx.save_for_backward(a, result)  # backward's weights are exp(a - result)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return out if keepdim else np.squeeze(out, axis=axes)
+        return result
 
     @staticmethod
     def backward(ctx, grad):
-        (weights,) = ctx.saved
-        return weights * expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        a, result = ctx.saved
+        xp = ctx.xp
+        weights = xp.exp(a - expand_reduced(result, ctx.shape, ctx.axes, ctx.keepdim, xp))
+        return weights * expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim, xp)
 
 
 class Cumsum(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        (axis,) = normalize_dims(dim, a.ndim)
+        axis = _axis(dim, a.ndim)
         ctx.axis = axis
-        return np.cumsum(a, axis=axis)
+        return np.cumsum(a, axis=axis).reshape(a.shape)
 
     @staticmethod
     def backward(ctx, grad):
         # out[i] = sum(a[:i+1]), so da[j] = sum(grad[j:]): a cumsum from the end.
-        flipped = np.flip(grad, ctx.axis)
-        return np.flip(np.cumsum(flipped, axis=ctx.axis), ctx.axis)
+        xp = ctx.xp
+        return xp.flip(xp.cumsum(xp.flip(grad, ctx.axis), ctx.axis), ctx.axis)
 
 
 class Prod(Function):
@@ -148,7 +219,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        axes = normalize_dims(dim, a.ndim)
+        axes = _axes(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         ctx.save_for_backward(a)
         return np.prod(a, axis=axes, keepdims=keepdim)
@@ -156,14 +227,16 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved
-        axes = ctx.axes if ctx.axes is not None else tuple(range(a.ndim))
+        xp = ctx.xp
+        shape = tuple(a.shape)
+        axes = ctx.axes if ctx.axes is not None else tuple(range(len(shape)))
         # Bring the reduced axes to the end as one axis; exclusive prefix/suffix products
         # give "product of the others" without dividing (exact when some inputs are zero).
-        kept = [d for d in range(a.ndim) if d not in axes]
-        moved = np.transpose(a, kept + list(axes)).reshape([a.shape[d] for d in kept] + [-1])
-        ones = np.ones(moved.shape[:-1] + (1,), dtype=moved.dtype)
-        left = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
-        right = np.cumprod(np.concatenate([ones, moved[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-        others = (left * right).reshape([a.shape[d] for d in kept] + [a.shape[d] for d in axes])
-        others = np.transpose(others, np.argsort(kept + list(axes)))
-        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim) * others
+        kept = [d for d in range(len(shape)) if d not in axes]
+        order = kept + list(axes)
+        moved = xp.transpose(a, order).reshape(tuple(shape[d] for d in kept) + (-1,))
+        left = xp.exclusive_cumprod(moved)
+        right = xp.flip(xp.exclusive_cumprod(xp.flip(moved, -1)), -1)
+        others = (left * right).reshape(tuple(shape[d] for d in order))
+        others = xp.transpose(others, np.argsort(order))
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim, xp) * others

@@ -43,7 +43,7 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.transpose(grad, np.argsort(ctx.dims))
+        return ctx.xp.transpose(grad, np.argsort(ctx.dims))
 
 
 class Transpose(Function):
@@ -53,11 +53,15 @@ class Transpose(Function):
     def forward(ctx, a, dim0, dim1):
         dims = normalize_dims((dim0, dim1), a.ndim)
         ctx.dims = dims
+        if a.ndim == 0:  # dims 0 and -1 of a 0-d tensor: nothing to swap (PyTorch)
+            return a.view()
         return np.swapaxes(a, *dims)
 
     @staticmethod
     def backward(ctx, grad):
-        return np.swapaxes(grad, *ctx.dims)
+        if grad.ndim == 0:
+            return grad
+        return ctx.xp.swapaxes(grad, *ctx.dims)
 
 
 class Expand(Function):
@@ -75,6 +79,14 @@ class Expand(Function):
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
+        for i, a in enumerate(arrays):
+            if a.ndim == 0:
+                raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                                   f"concatenated: use stack, or unsqueeze it first")
+            if a.ndim != arrays[0].ndim:
+                raise RuntimeError(f"Tensors must have same number of dimensions: got "
+                                   f"{arrays[0].ndim} and {a.ndim} (shapes {arrays[0].shape} "
+                                   f"and {a.shape})")
         (axis,) = normalize_dims(dim, arrays[0].ndim)
         ctx.axis = axis
         ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
@@ -82,7 +94,7 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+        return tuple(ctx.xp.split(grad, ctx.splits, ctx.axis))
 
 
 class Stack(Function):
@@ -94,7 +106,7 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(np.moveaxis(grad, ctx.axis, 0))
+        return ctx.xp.unstack(grad, ctx.axis)
 
 
 def _is_basic(index) -> bool:
@@ -122,12 +134,9 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
         if _is_basic(ctx.index):
-            out[ctx.index] = grad
-        else:
-            np.add.at(out, ctx.index, grad)  # repeated indices add up
-        return out
+            return ctx.xp.index_put(ctx.shape, ctx.index, grad)
+        return ctx.xp.index_add(ctx.shape, ctx.index, grad)  # repeated indices add up
 
 
 class SetItem(Function):
@@ -147,8 +156,9 @@ class SetItem(Function):
     def backward(ctx, grad):
         ga = gv = None
         if ctx.needs_input_grad[0]:
-            ga = grad.copy()
-            ga[ctx.index] = 0
+            kept = np.ones(grad.shape, dtype=bool)
+            kept[ctx.index] = False  # the written places no longer depend on the input
+            ga = ctx.xp.where(kept, grad, 0)
         if ctx.needs_input_grad[1]:
             gv = grad[ctx.index]
         return ga, gv
@@ -171,13 +181,12 @@ class CopySlices(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        # A writable C-contiguous copy, so the view op gives a view of it (reshaping an
-        # F-ordered array would copy, and the zeroing below would be lost).
-        grad = np.array(grad, order="C")
-        region = ctx.view_fn.forward(_Scratch(), grad, *ctx.view_args)
-        g_values = np.array(region) if ctx.needs_input_grad[1] else None
-        region[...] = 0
-        return grad, g_values
+        kept = np.ones(grad.shape, dtype=bool)  # C-contiguous: the view op gives a view
+        ctx.view_fn.forward(_Scratch(), kept, *ctx.view_args)[...] = False
+        g_values = None
+        if ctx.needs_input_grad[1]:
+            g_values = ctx.xp.view(ctx.view_fn, grad, ctx.view_args)
+        return ctx.xp.where(kept, grad, 0), g_values
 
 
 class Tile(Function):
@@ -193,7 +202,7 @@ class Tile(Function):
         split = []
         for r, n in zip(ctx.reps, ctx.shape):
             split += [r, n]
-        return grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return ctx.xp.sum(grad.reshape(split), tuple(range(0, len(split), 2)))
 
 
 class Gather(Function):
@@ -208,6 +217,9 @@ class Gather(Function):
                 f"gather(): index has {index.ndim} dims but the input has {a.ndim} "
                 f"(shapes {index.shape} and {a.shape}); they must have the same number"
             )
+        if a.ndim == 0:  # PyTorch treats a 0-d input (dim 0 or -1) as one of shape (1,)
+            normalize_dims(dim, 0)
+            return Gather.forward(ctx, a.reshape(1), index.reshape(1), 0).reshape(())
         axis = dim % a.ndim
         ctx.shape, ctx.axis = a.shape, axis
         ctx.save_for_backward(index)
@@ -218,8 +230,24 @@ class Gather(Function):
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        index = ctx.xp.values(index)
         where = list(np.indices(index.shape, sparse=True))
         where[ctx.axis] = index
-        np.add.at(out, tuple(where), grad)  # an index picked twice gets both gradients
-        return out, None
+        # An index picked twice gets both gradients.
+        return ctx.xp.index_add(ctx.shape, tuple(where), grad), None
+
+
+class IndexAdd(Function):
+    """Zeros of ``shape`` with ``values`` added at ``index``: the gradient of indexing, as
+    an op of its own so that it can be differentiated again (its gradient is indexing)."""
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=values.dtype)
+        np.add.at(out, index, values)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index]
