@@ -518,3 +518,16 @@ def test_the_onnx_benchmark_runs_and_every_framework_agrees_with_numpy():
     assert len(rows) == 2  # W4 batched and one-row requests
     assert all("minitorch 1.0000 / onnxruntime 1.0000" in row for row in rows)
 
+
+
+def test_without_onnxruntime_the_export_still_writes_a_checked_model(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime fails
+    proto = mt.onnx.export(nn.Linear(3, 2), mt.randn(2, 3), tmp_path / "m.onnx")
+    onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")), full_check=True)
+    assert "checked_with_onnxruntime" not in {p.key for p in proto.metadata_props}
+
+
+def test_without_onnx_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"pip install 'minitorch\[onnx\]'"):
+        mt.onnx.export(nn.Linear(3, 2), mt.randn(2, 3), None)
