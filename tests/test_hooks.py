@@ -232,7 +232,8 @@ def test_full_backward_hook_with_two_inputs_and_pre_hook_matches_torch():
         seen = []
         mod.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
         mod.register_full_backward_hook(
-            lambda mod, gi, go: seen.append([_np(g) for g in gi + go]) or (gi[0], gi[1] * 0))
+            lambda mod, gi, go, seen=seen: seen.append([_np(g) for g in gi + go])
+            or (gi[0], gi[1] * 0))
         a = m.tensor(a0, requires_grad=True)
         b = m.tensor(b0, requires_grad=True)
         (mod(a, b, scale=3.0) ** 2).sum().backward()

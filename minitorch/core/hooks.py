@@ -100,3 +100,15 @@ def run_grad_hooks(hooks: dict, grad: Any) -> tuple[Any, bool]:
             grad = result
             changed = True
     return grad, changed
+
+
+def args_kwargs(result: Any, args: tuple, kwargs: dict, what: str) -> tuple[tuple, dict]:
+    """What a ``(args, kwargs)`` pre-hook returned: None keeps ``args, kwargs``; a pair
+    replaces them; anything else is PyTorch's RuntimeError."""
+    if result is None:
+        return args, kwargs
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise RuntimeError(
+            f"{what} must return None or a tuple of (new_args, new_kwargs), but got {result!r}."
+        )
+    return result

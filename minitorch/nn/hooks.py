@@ -23,7 +23,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..core.grad_mode import is_grad_enabled
-from ..core.hooks import RemovableHandle, add_hook, new_hook_dict, new_hook_set
+from ..core.hooks import RemovableHandle, add_hook, args_kwargs, new_hook_dict, new_hook_set
 from ..functions import cat
 from ..tensor import Tensor
 
@@ -84,14 +84,8 @@ def call_with_hooks(module: Module, args: tuple, kwargs: dict) -> Any:
             pre_kwargs = _hooks(module, "_forward_pre_hooks_with_kwargs")
             for hook_id, hook in tuple(pre.items()):
                 if hook_id in pre_kwargs:
-                    new = hook(module, args, kwargs)
-                    if new is not None:
-                        if not (isinstance(new, tuple) and len(new) == 2):
-                            raise RuntimeError(
-                                "forward pre-hook must return None or a tuple of (new_args, "
-                                f"new_kwargs), but got {new!r}."
-                            )
-                        args, kwargs = new
+                    args, kwargs = args_kwargs(hook(module, args, kwargs), args, kwargs,
+                                               "forward pre-hook")
                 else:
                     new = hook(module, args)
                     if new is not None:

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..core.frozen import is_frozen
 from ..core.grad_mode import enable_grad
-from ..core.hooks import RemovableHandle, add_hook, new_hook_dict
+from ..core.hooks import RemovableHandle, add_hook, args_kwargs, new_hook_dict
 from ..tensor import Tensor, wrap
 from . import guard as _guard
 
@@ -467,14 +467,8 @@ def _with_step_hooks(step: Callable) -> Callable:
         self._step_depth = 1
         try:
             for hook in tuple(self._step_pre_hooks.values()):
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError(
-                            "optimizer step pre-hook must return None or a tuple of "
-                            f"(new_args, new_kwargs), but got {result!r}."
-                        )
-                    args, kwargs = result
+                args, kwargs = args_kwargs(hook(self, args, kwargs), args, kwargs,
+                                           "optimizer step pre-hook")
             out = step(self, *args, **kwargs)
         finally:
             self._step_depth = 0
