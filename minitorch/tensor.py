@@ -182,23 +182,22 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
 
 
 def _record(fn: type, args: tuple) -> Context:
-    """The graph node of one op: which inputs need a gradient, and where each one goes."""
+    """The graph node of one op: which inputs need a gradient, and where each one goes
+    (shape and dtype only for those: the engine unbroadcasts and casts only their grads)."""
     needs = []
     edges = []
     meta = []
     for a in args:
-        if isinstance(a, Tensor):
+        if (type(a) is Tensor or isinstance(a, Tensor)) and a._requires_grad:
             data = a._data
             meta.append((data.shape, data.dtype))
-            if a._requires_grad:
-                needs.append(True)
-                node = a._node
-                edges.append(node if node is not None else a._accumulator())
-                continue
+            needs.append(True)
+            node = a._node
+            edges.append(node if node is not None else a._accumulator())
         else:
             meta.append(_NO_META)
-        needs.append(False)
-        edges.append(None)
+            needs.append(False)
+            edges.append(None)
     ctx = Context(fn, tuple(needs), tuple(edges), tuple(meta))
     if _anomaly.enabled:  # detect_anomaly(): remember the user line that made this node
         ctx.creation_stack = creation_stack()
@@ -211,18 +210,26 @@ def _saved_versions(saved: tuple, args: tuple, result: "Tensor") -> tuple:
     """(version counter, its value now, where the array sits in ``saved``, whose it is) for
     every saved array that is a tensor's: checked again when backward uses them."""
     records = []
-    for position, array in enumerate(saved):
+    out = result._data
+    position = -1
+    for array in saved:
+        position += 1
         if array is None:
             continue
-        if array is result._data:
-            counter = result._version_counter()
-            records.append((counter, counter.value, position, -1))
-            continue
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor) and array is a._data:
-                counter = a._version_counter()
-                records.append((counter, counter.value, position, i))
-                break
+        owner = result if array is out else None
+        index = -1
+        if owner is None:
+            for a in args:
+                index += 1
+                if (type(a) is Tensor or isinstance(a, Tensor)) and array is a._data:
+                    owner = a
+                    break
+            else:
+                continue
+        counter = owner._version  # created here when first needed (inline: a hot path)
+        if counter is None:
+            counter = owner._version = VersionCounter()
+        records.append((counter, counter.value, position, index))
     return tuple(records)
 
 
