@@ -91,3 +91,33 @@ def test_adding_a_parameter_already_in_the_optimizer_raises_naming_it():
     with pytest.raises(ValueError, match=r"parameter '0.weight' is already in param group 0 "
                                          r"\(as '0.weight'\)"):
         named.add_param_group({"params": [("0.weight", model[0].weight)]})
+
+
+def test_gradients_copied_with_a_model_are_not_reported():
+    """A deepcopy of a model carries its .grad; the copy's parameters are in no optimizer,
+    but the latest backward pass did not reach them: no warning (it used to give one)."""
+    import copy
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    model(mt.randn(5, 3)).sum().backward()
+    opt.step()
+    best = copy.deepcopy(model)  # the usual "keep the best model" snapshot
+    assert best[0].weight.grad is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.zero_grad()
+        model(mt.randn(5, 3)).sum().backward()
+        opt.step()
+
+
+def test_a_second_model_trained_by_its_own_optimizer_is_not_reported():
+    a, b = nn.Linear(3, 1), nn.Linear(3, 1)
+    opt_a, opt_b = optim.SGD(a.parameters(), lr=0.1), optim.SGD(b.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            a(mt.randn(2, 3)).sum().backward()
+            b(mt.randn(2, 3)).sum().backward()
+            opt_a.step()
+            opt_b.step()

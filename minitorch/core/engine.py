@@ -19,14 +19,23 @@ from .hooks import run_grad_hooks
 from .version import VersionCounter
 
 
+class BackwardRuns:
+    """Numbers the backward passes that write ``.grad``; each leaf's AccumulateGrad keeps
+    the number of the last one that delivered to it (``delivered_in``). The optimizer
+    guard (optim/guard.py) uses it to tell which parameters the latest loss reached."""
+
+    latest = 0
+
+
 class AccumulateGrad:
     """The edge to a leaf: where gradients end up in ``leaf.grad``. One per leaf."""
 
-    __slots__ = ("variable", "hooks", "__weakref__")
+    __slots__ = ("variable", "hooks", "delivered_in", "__weakref__")
 
     def __init__(self, variable: Any) -> None:
         self.variable = variable
         self.hooks: dict | None = None  # the leaf's register_hook hooks (array -> array)
+        self.delivered_in = 0  # the BackwardRuns number that last wrote its .grad
 
     def accumulate(self, grad: Any, private: bool) -> None:
         """Add ``grad`` into the leaf's ``.grad``, unless the leaf is frozen now (frozen
@@ -34,6 +43,7 @@ class AccumulateGrad:
         variable = self.variable
         if not is_frozen(variable):
             variable._accumulate_grad(grad, private)
+            self.delivered_in = BackwardRuns.latest
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -129,6 +139,8 @@ def run_backward(
     gradient reaching each key is stored in it instead and no ``.grad`` is touched: this is
     ``autograd.grad``.
     """
+    if capture is None:
+        BackwardRuns.latest += 1
     # Gradients on their way, summed per destination: a node, or a leaf's AccumulateGrad.
     # Like a node, a leaf gets its sum once every edge into it has delivered, so each
     # backward writes each .grad once.

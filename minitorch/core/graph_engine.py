@@ -19,7 +19,14 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .engine import SECOND_BACKWARD, AccumulateGrad, _check_versions, _count_dependencies
+from .engine import (
+    SECOND_BACKWARD,
+    AccumulateGrad,
+    BackwardRuns,
+    _check_versions,
+    _count_dependencies,
+)
+from .frozen import is_frozen
 from .function import Context
 from .grad_mode import enable_grad
 from .version import VersionCounter
@@ -117,6 +124,8 @@ def run_backward_graph(roots: Sequence[Any], grads: Sequence[Any], retain_graph:
                        capture: dict | None = None) -> None:
     """Like ``run_backward``, recording the backward pass (gradients are tensors)."""
     xp = _namespace
+    if capture is None:
+        BackwardRuns.latest += 1
     with enable_grad():
         _walk(xp, roots, [xp.as_tensor(g) for g in grads], retain_graph, capture)
 
@@ -134,8 +143,10 @@ def _walk(xp: Any, roots: Sequence[Any], grads: list, retain_graph: bool,
                 capture[key] = grad if previous is None else previous + grad
             return
         variable = key.variable if type(key) is AccumulateGrad else key
-        if variable.requires_grad:
+        if not is_frozen(variable):
             xp.accumulate_grad(variable, grad)
+            if type(key) is AccumulateGrad:
+                key.delivered_in = BackwardRuns.latest
 
     for root, grad in zip(roots, grads):
         if root is not None:

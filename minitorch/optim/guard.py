@@ -2,12 +2,14 @@
 
 The classic bug: an optimizer built from ``filter(lambda p: p.requires_grad,
 model.parameters())`` while the body was frozen; the body is unfrozen later, receives
-gradients, and never trains, without any error. At ``step()``, every optimizer looks at
-the parameters held by live modules that require grad and have a gradient; one that is
-in no optimizer (and never was) and received a gradient since the previous step (or since the
-optimizer was built: stale gradients of other models in the process do not count) gets a
-warning, once per parameter and optimizer, naming the layer that holds it. The check costs
-one pass over the live modules' parameters (a few microseconds for a typical model).
+gradients, and never trains, without any error. At ``step()``, when the latest backward
+pass reached this optimizer's parameters, every live module parameter that the same pass
+gave a gradient and that is in no optimizer (and never was) gets a warning, once per
+parameter and optimizer, naming the layer that holds it. "The same pass" is exact: the
+engine numbers backward passes and each leaf remembers the last one that wrote its
+``.grad`` (``AccumulateGrad.delivered_in``), so gradients copied with a model
+(``copy.deepcopy``) or left from another model's loss never count. The check costs one
+pass over the live modules' parameters (a few microseconds for a typical model).
 
 >>> import warnings
 >>> import minitorch as mt
@@ -29,8 +31,7 @@ import warnings
 import weakref
 from typing import Any
 
-import numpy as np
-
+from ..core.engine import BackwardRuns
 from ..nn.module import _HOLDERS, parameter_holders
 
 __all__ = ["check_unowned", "register", "holder_name"]
@@ -50,16 +51,14 @@ def _remember(params: list[Any]) -> None:
 
 
 def register(optimizer: Any) -> None:
-    """Make ``optimizer``'s parameters count as owned for every optimizer's check, and
-    note the gradients that exist already (only gradients received later are reported)."""
+    """Make ``optimizer``'s parameters count as owned for every optimizer's check."""
     _OPTIMIZERS.add(optimizer)
-    optimizer.__dict__["_guard_seen"] = {id(p): _grad_mark(p) for p in _unowned(optimizer)}
 
 
-def _grad_mark(p: Any) -> tuple:
-    """Changes when ``p`` receives a gradient (a new array, or one accumulated into)."""
-    data = p._grad._data
-    return id(data), float(data.sum(dtype=np.float64))
+def _reached(p: Any, run: int) -> bool:
+    """Whether backward pass number ``run`` wrote ``p.grad``."""
+    edge = getattr(p, "_accumulate_edge", None)
+    return edge is not None and edge.delivered_in == run
 
 
 def _unowned(optimizer: Any) -> list[Any]:
@@ -99,18 +98,13 @@ def holder_name(param: Any) -> str | None:
 
 
 def check_unowned(optimizer: Any) -> None:
-    """Warn about parameters that require grad, received a gradient since the previous
-    step (or since the optimizer was built), and are in no optimizer."""
-    seen = optimizer.__dict__.get("_guard_seen")
-    if seen is None:  # a copy (deepcopy, unpickling) that __init__ did not register
-        _OPTIMIZERS.add(optimizer)
-        seen = {}
-    suspects, marks = [], {}
-    for p in _unowned(optimizer):
-        marks[id(p)] = mark = _grad_mark(p)
-        if seen.get(id(p)) != mark:
-            suspects.append(p)
-    optimizer.__dict__["_guard_seen"] = marks
+    """Warn about parameters that require grad, got a gradient from the backward pass that
+    reached this optimizer's parameters, and are in no optimizer."""
+    _OPTIMIZERS.add(optimizer)  # also a copy (deepcopy, unpickling) __init__ did not see
+    run = BackwardRuns.latest
+    if not any(_reached(p, run) for g in optimizer.param_groups for p in g["params"]):
+        return  # the latest loss did not reach this optimizer: nothing to compare with
+    suspects = [p for p in _unowned(optimizer) if _reached(p, run)]
     if not suspects:
         return
     others = [_ids(o) for o in list(_OPTIMIZERS) if o is not optimizer]
