@@ -1,17 +1,14 @@
 """Arithmetic and comparison operators: every dunder is one ``_binop`` call."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..ops import compare as C
 from ..ops import elementwise as E
 from ..ops import matmul as M
-from .base import MixinBase, _tensor_data
-
-if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
-    from ..tensor import Tensor
+from .base import MixinBase, Tensor, _tensor_data
 
 
 class ArithmeticMixin(MixinBase):

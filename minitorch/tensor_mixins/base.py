@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..tensor import Tensor
-
 
 class MixinBase:
     """Root of the mixins: declares the primitives the core provides (see module docstring)."""
@@ -36,6 +34,11 @@ class MixinBase:
 
     def _inplace(self, fn: type, name: str, *args: Any, **kwargs: Any) -> Tensor:
         raise NotImplementedError
+
+
+# What the mixins' annotations call ``Tensor``: the core's class derives from MixinBase, and
+# the mixins never import the core (not even for type checking: no import circle at all).
+Tensor = MixinBase
 
 
 def _tensor_data(value: Any) -> Any:

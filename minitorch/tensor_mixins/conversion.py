@@ -1,17 +1,14 @@
 """Attributes, conversions to Python and numpy values, dtype casts, printing."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
 from .. import dtype as dtypes
 from ..device import check_device, device
 from ..ops import elementwise as E
-from .base import MixinBase
-
-if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
-    from ..tensor import Tensor
+from .base import MixinBase, Tensor
 
 
 class ConversionMixin(MixinBase):

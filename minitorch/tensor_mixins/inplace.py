@@ -1,13 +1,10 @@
 """In-place ops (``add_``, ``fill_``, ``+=``): each one ``_inplace`` call into the core."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..ops import elementwise as E
-from .base import MixinBase, _tensor_data
-
-if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
-    from ..tensor import Tensor
+from .base import MixinBase, Tensor, _tensor_data
 
 
 class InplaceMixin(MixinBase):

@@ -1,16 +1,13 @@
 """Elementwise math and activations."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..ops import elementwise as E
 from ..ops import reduce as R
-from .base import MixinBase, _tensor_data
-
-if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
-    from ..tensor import Tensor
+from .base import MixinBase, Tensor, _tensor_data
 
 
 class PointwiseMixin(MixinBase):

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..ops import reduce as R
 from ..ops._util import normalize_dims
-from .base import MixinBase, _correction
-
-if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
-    from ..tensor import Tensor
+from .base import MixinBase, Tensor, _correction
 
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])

@@ -1,16 +1,13 @@
 """Shape, indexing and slicing: views and copies of a tensor's elements."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..ops import shape as S
 from ..ops._util import normalize_dims
-from .base import MixinBase, _index, _shape_arg, _tensor_data
-
-if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
-    from ..tensor import Tensor
+from .base import MixinBase, Tensor, _index, _shape_arg, _tensor_data
 
 
 class ShapeMixin(MixinBase):

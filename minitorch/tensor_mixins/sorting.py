@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..ops._util import normalize_dims
-from .base import MixinBase
-
-if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
-    from ..tensor import Tensor
+from .base import MixinBase, Tensor
 
 SortResult = namedtuple("sort", ["values", "indices"])
 TopkResult = namedtuple("topk", ["values", "indices"])
