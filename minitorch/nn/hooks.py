@@ -20,15 +20,16 @@ every input's gradient, and may replace them.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ..core.grad_mode import is_grad_enabled
 from ..core.hooks import RemovableHandle, add_hook, args_kwargs, new_hook_dict, new_hook_set
 from ..functions import cat
 from ..tensor import Tensor
 
-if TYPE_CHECKING:
-    from .module import Module
+# Module is imported by nothing here: module.py imports this file (no circle, even for
+# type checkers); ``Module`` below is a plain name for annotations.
+Module = Any
 
 __all__ = ["RemovableHandle", "call_with_hooks"]
 
