@@ -43,7 +43,7 @@ from .tensor_mixins.queries import QueryMixin
 from .tensor_mixins.reduction import MaxResult, MinResult
 from .tensor_mixins.sorting import SortResult, TopkResult
 
-__all__ = ["Tensor", "apply", "wrap", "unwrap"]
+__all__ = ["Tensor", "apply", "wrap", "unwrap", "zero_grads"]
 # Names other modules of the package still import from here (kept while they migrate).
 _REEXPORTED = (_correction, _index, _shape_arg, _tensor_data, _format_tensor, MaxResult,
                MinResult, SortResult, TopkResult)
@@ -333,6 +333,23 @@ def unwrap(t: "Tensor") -> np.ndarray:
     """Library API: the numpy array behind ``t``, shared, without ``numpy()``'s grad check
     (library code reading values it will not differentiate through)."""
     return t._data
+
+
+def zero_grads(params: Any, set_to_none: bool = True) -> None:
+    """Library API, the one ``zero_grad`` of ``Module`` and ``Optimizer``: set the ``.grad``
+    of each tensor in ``params`` to None, or (``set_to_none=False``) to zeros in place, which
+    counts as an in-place write (version bump); a read-only gradient gets a new zero array."""
+    for p in params:
+        grad = getattr(p, "_grad", None)
+        if grad is None:
+            continue
+        if set_to_none:
+            p._grad = None
+        elif grad._data.flags.writeable:
+            grad._data.fill(0)
+            grad._version_counter().bump("zero_grad")
+        else:
+            p._grad = _make(np.zeros_like(grad._data))
 
 
 def _to_array(value: Any) -> Any:

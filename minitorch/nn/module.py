@@ -16,7 +16,7 @@ import numpy as np
 
 from ..device import check_device, device
 from ..dtype import to_numpy_dtype
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, wrap, zero_grads
 from . import hooks as _hooks
 from .parameter import Parameter
 
@@ -409,15 +409,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every parameter (to None, or to zeros in place)."""
-        for p in self.parameters():
-            grad = p.grad
-            if grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                grad._data.fill(0)
-                grad._version_counter().bump("zero_grad")
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[["Module"], Any]) -> "Module":
         """Call ``fn`` on every submodule (children first), then on this module; returns it.

@@ -38,7 +38,7 @@ import numpy as np
 from ..core.frozen import is_frozen
 from ..core.grad_mode import enable_grad
 from ..core.hooks import RemovableHandle, add_hook, args_kwargs, new_hook_dict
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, wrap, zero_grads
 from . import guard as _guard
 
 _NOT_ITERABLE = (
@@ -202,17 +202,7 @@ class Optimizer:
         ``set_to_none=False`` zeroes them in place instead; a zero (not None) gradient of a
         frozen parameter is still never applied.
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                grad = getattr(p, "_grad", None)
-                if grad is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                elif grad._data.flags.writeable:
-                    grad._data.fill(0)
-                else:
-                    p._grad = wrap(np.zeros_like(grad._data))
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that requires grad and has a gradient; return the
