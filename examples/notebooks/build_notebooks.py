@@ -911,7 +911,7 @@ SKLEARN = [
         run = subprocess.run([sys.executable, "../../benchmarks/sklearn_compare.py", "--only",
                               "digits,breast_cancer", "--repeat", "1"],
                              capture_output=True, text=True, check=True)
-        print(run.stdout)
+        print("\\n".join(line for line in run.stdout.splitlines() if line.startswith("|")))
     """),
 ]
 
