@@ -69,3 +69,14 @@ def test_lora_costs_and_the_summary_lines():
     assert "  2.base.weight   (3, 8)   frozen" in text
     assert "  2: rank 2, alpha 16 (scaling 8), A (2, 8), B (3, 2) on a 8->3 Linear" in text
     assert "Backward matmul" not in nn.summary(model)      # no input_shape: no dry run
+
+
+def test_bias_only_tuning_costs_match_a_hand_count():
+    """BitFit: only the biases train. Layer 0's node has no input that needs a shape of
+    its own (x is data, W frozen); its bias gradient still costs N*out = 2*8 = 16. Layer 2's
+    input now needs a gradient (it depends on a trainable bias): x 2*2*8*3 = 96, b 2*3 = 6."""
+    model = _mlp()
+    nn.unfreeze(nn.freeze(model), names="*bias")
+    c = training_costs(model, (2, 4))
+    assert c.backward_flops == 16 + 96 + 6
+    assert c.full_backward_flops == 342

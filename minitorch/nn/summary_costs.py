@@ -61,6 +61,9 @@ def _graph_costs(out: Any, param_arrays: set[int]) -> tuple[int, int]:
              if isinstance(o, Tensor) and o.grad_fn is not None]
     flops = 0
     saved: dict[int, int] = {}
+    # A node keeps the shapes of the inputs that need a gradient only; the others come from
+    # the arrays it saved, and its output's shape from the node that consumed it.
+    out_shapes = {id(o.grad_fn): tuple(o.shape) for o in roots}
     stack = [o.grad_fn for o in roots]
     seen: set[int] = set()
     while stack:
@@ -68,27 +71,48 @@ def _graph_costs(out: Any, param_arrays: set[int]) -> tuple[int, int]:
         if node is None or id(node) in seen or not hasattr(node, "next_edges"):
             continue
         seen.add(id(node))
-        needs = node.needs_input_grad
-        meta = node.input_meta
-        if node.fn is _LinearOp:
-            x_shape, w_shape = meta[0][0], meta[1][0]
-            rows = int(np.prod(x_shape[:-1], dtype=np.int64))
-            out_f, in_f = w_shape
-            flops += 2 * rows * in_f * out_f * (int(needs[0]) + int(needs[1]))
-            if len(needs) > 2 and needs[2]:
-                flops += rows * out_f
-        elif node.fn is _MatMulOp:
-            a_shape, b_shape = meta[0][0], meta[1][0]
-            if len(a_shape) >= 2 and len(b_shape) >= 2:
-                batch = int(np.prod(np.broadcast_shapes(a_shape[:-2], b_shape[:-2]),
-                                    dtype=np.int64))
-                m, k, n = a_shape[-2], a_shape[-1], b_shape[-1]
-                flops += 2 * batch * m * k * n * (int(needs[0]) + int(needs[1]))
+        flops += _matmul_flops(node, out_shapes.get(id(node)))
         for array in node.saved:
             if isinstance(array, np.ndarray) and id(array) not in param_arrays:
                 saved.setdefault(id(array), array.nbytes)
+        for edge, (shape, _) in zip(node.next_edges, node.input_meta):
+            if edge is not None and shape is not None:
+                out_shapes.setdefault(id(edge), tuple(shape))
         stack.extend(node.next_edges)
     return flops, sum(saved.values())
+
+
+def _input_shape(node: Any, i: int, saved_at: int) -> tuple | None:
+    """Input ``i``'s shape: recorded when it needs a gradient, else from ``saved[saved_at]``."""
+    shape = node.input_meta[i][0]
+    if shape is None and len(node.saved) > saved_at and node.saved[saved_at] is not None:
+        shape = node.saved[saved_at].shape
+    return shape
+
+
+def _matmul_flops(node: Any, out_shape: tuple | None) -> int:
+    """Backward FLOPs of one Linear or MatMul node (0 for other ops)."""
+    needs = node.needs_input_grad
+    if node.fn is _LinearOp:  # saves (weight if x needs grad, x if the weight does)
+        x_shape, w_shape = _input_shape(node, 0, 1), _input_shape(node, 1, 0)
+        if out_shape is None:
+            return 0
+        rows, out_f = int(np.prod(out_shape[:-1], dtype=np.int64)), out_shape[-1]
+        flops = 0
+        if needs[0] or needs[1]:
+            in_f = (w_shape or x_shape)[-1]
+            flops += 2 * rows * in_f * out_f * (int(needs[0]) + int(needs[1]))
+        if len(needs) > 2 and needs[2]:
+            flops += rows * out_f
+        return flops
+    if node.fn is _MatMulOp:  # saves (b if a needs grad, a if b does)
+        a_shape, b_shape = _input_shape(node, 0, 1), _input_shape(node, 1, 0)
+        if a_shape is None or b_shape is None or len(a_shape) < 2 or len(b_shape) < 2:
+            return 0
+        batch = int(np.prod(np.broadcast_shapes(a_shape[:-2], b_shape[:-2]), dtype=np.int64))
+        m, k, n = a_shape[-2], a_shape[-1], b_shape[-1]
+        return 2 * batch * m * k * n * (int(needs[0]) + int(needs[1]))
+    return 0
 
 
 def _dry_run(model: Module, x: Tensor) -> tuple[int, int]:
