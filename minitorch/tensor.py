@@ -182,22 +182,25 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
 
 
 def _record(fn: type, args: tuple) -> Context:
-    """The graph node of one op: which inputs need a gradient, and where each one goes
-    (shape and dtype only for those: the engine unbroadcasts and casts only their grads)."""
+    """The graph node of one op: which inputs need a gradient, and where each one goes,
+    and every tensor input's shape and dtype (the engine unbroadcasts and casts with them;
+    nn.summary's costs and minitorch.viz read those of the inputs that need no gradient)."""
     needs = []
     edges = []
     meta = []
     for a in args:
-        if (type(a) is Tensor or isinstance(a, Tensor)) and a._requires_grad:
+        if type(a) is Tensor or isinstance(a, Tensor):
             data = a._data
             meta.append((data.shape, data.dtype))
-            needs.append(True)
-            node = a._node
-            edges.append(node if node is not None else a._accumulator())
+            if a._requires_grad:
+                needs.append(True)
+                node = a._node
+                edges.append(node if node is not None else a._accumulator())
+                continue
         else:
             meta.append(_NO_META)
-            needs.append(False)
-            edges.append(None)
+        needs.append(False)
+        edges.append(None)
     ctx = Context(fn, tuple(needs), tuple(edges), tuple(meta))
     if _anomaly.enabled:  # detect_anomaly(): remember the user line that made this node
         ctx.creation_stack = creation_stack()
