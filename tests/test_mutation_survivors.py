@@ -170,3 +170,128 @@ def test_frozen_batchnorm_output_matches_the_formula_with_its_running_statistics
     xs = x.numpy()
     batch = (xs - xs.mean(0)) / np.sqrt(xs.var(0) + bn.eps) * w + b
     assert not np.allclose(out, batch, atol=1e-3)
+
+
+# ------------------------------------------------ survivors of scripts/mutation.py's run
+# (the first mutmut run, before these tests; the note lists every survivor and why the
+# ones without a test are equivalent or message-only)
+def test_freeze_of_a_list_warns_about_a_tie_outside_it():
+    """Survivor freezing._set_requires_grad 8: the tied-weight warning for a list target."""
+    enc, dec = nn.Linear(4, 4, bias=False), nn.Linear(4, 4, bias=False)
+    dec.weight = enc.weight
+    with pytest.warns(UserWarning, match="tied weights"):
+        freeze([enc])  # a list: dec, outside it, holds the same tensor
+    assert dec.weight.requires_grad is False
+
+
+def test_freeze_to_with_a_negative_count_trains_only_the_last_children():
+    """Survivor freezing.freeze_to 29: a negative n counts from the end."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Linear(3, 1))
+    nn.freeze_to(model, -1)
+    assert [p.requires_grad for p in model.parameters()] == [False] * 4 + [True] * 2
+    nn.freeze_to(model, -2)
+    assert [p.requires_grad for p in model.parameters()] == [False] * 2 + [True] * 4
+
+
+def test_layernorm_without_affine_has_weight_and_bias_none():
+    """Survivor normalization.LayerNorm.__init__ 34: the ``weight`` entry's name."""
+    ln = nn.LayerNorm(3, elementwise_affine=False)
+    assert ln.weight is None and ln.bias is None and list(ln.parameters()) == []
+    assert set(ln.state_dict()) == set()
+    bn = nn.BatchNorm1d(3, affine=False)
+    assert bn.weight is None and bn.bias is None and list(bn.parameters()) == []
+
+
+def test_cross_entropy_gradients_with_label_smoothing_weights_and_soft_targets():
+    """Survivors ops.nn.CrossEntropy.backward 13, 62, 63 and forward 15, 94: gradients
+    with label smoothing and with soft targets, large logits, float32 class weights."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((5, 4)) * 3
+    logits[0, 1] = 800.0  # x + max would overflow
+    target = np.array([1, 0, 3, 2, 1])
+    soft = rng.random((5, 4))
+    soft /= soft.sum(1, keepdims=True)
+    weight = np.array([1.0, 2.0, 0.5, 1.5], dtype=np.float32)
+    cases = [({"label_smoothing": 0.2}, target, None), ({}, soft, None),
+             ({"label_smoothing": 0.1}, target, weight), ({"reduction": "none"}, target, None)]
+    for kwargs, tgt, w in cases:
+        x = mt.tensor(logits, requires_grad=True)
+        tx = torch.tensor(logits, requires_grad=True)
+        w64 = None if w is None else w.astype(np.float64)
+        loss = mt.nn.functional.cross_entropy(
+            x, mt.tensor(tgt), weight=None if w is None else mt.tensor(w64), **kwargs)
+        tloss = torch.nn.functional.cross_entropy(
+            tx, torch.tensor(tgt), weight=None if w is None else torch.tensor(w64), **kwargs)
+        np.testing.assert_allclose(loss.detach().numpy(), tloss.detach().numpy(), rtol=1e-10)
+        loss.sum().backward()
+        tloss.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    x32 = mt.tensor(logits.astype(np.float32))
+    loss32 = mt.nn.functional.cross_entropy(x32, mt.tensor(target), weight=mt.tensor(weight))
+    assert loss32.dtype == mt.float32
+
+
+def test_optimizer_repr_lists_options_but_not_parameter_names():
+    """Survivors optimizer.__repr__ 10 and 13."""
+    model = nn.Linear(2, 1)
+    opt = optim.SGD(model.named_parameters(), lr=0.1)
+    text = repr(opt)
+    assert text.startswith("SGD (") and text.endswith("\n)")
+    assert "lr: 0.1" in text and "param_names" not in text and "params:" not in text
+
+
+def test_rmsprop_checks_eps():
+    """Survivor rmsprop._check_options 6: eps is range-checked like the other options."""
+    with pytest.raises(ValueError, match="eps"):
+        optim.RMSprop(nn.Linear(2, 1).parameters(), eps=-1.0)
+
+
+# --------------------------------------- survivors of the second run (after the tests above)
+def test_batchnorm_input_gradient_uses_the_weight():
+    """Survivor ops.nn.BatchNormTrain.backward 8: the weight in the input's gradient."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((6, 2))
+    bn = nn.BatchNorm1d(2).double()
+    bn.weight.data = mt.tensor([2.0, -0.5], dtype=mt.float64)
+    tbn = torch.nn.BatchNorm1d(2).double()
+    with torch.no_grad():
+        tbn.weight.copy_(torch.tensor([2.0, -0.5], dtype=torch.float64))
+    xm, xt = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    w = np.arange(12.0).reshape(6, 2)
+    (bn(xm) * mt.tensor(w)).sum().backward()
+    (tbn(xt) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_a_frozen_parameter_first_in_its_group_does_not_stop_the_step():
+    """Survivor optimizer._active 23 (``continue`` -> ``break``)."""
+    frozen = nn.Parameter(mt.ones(2), requires_grad=False)
+    trained = nn.Parameter(mt.ones(2))
+    opt = optim.SGD([frozen, trained], lr=0.5)
+    (trained * 2).sum().backward()
+    opt.step()
+    assert trained.tolist() == [0.0, 0.0] and frozen.tolist() == [1.0, 1.0]
+
+
+def test_load_state_dict_keeps_this_optimizers_param_names():
+    """Survivor optimizer.load_state_dict 82: param_names are not loaded over."""
+    model = nn.Linear(2, 1)
+    opt = optim.SGD(model.named_parameters(), lr=0.1)
+    saved = opt.state_dict()
+    saved["param_groups"][0]["lr"] = 0.2
+    opt.load_state_dict(saved)
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert opt.param_groups[0]["lr"] == 0.2
+
+
+def test_optimizer_defaults_and_checks_as_pytorch():
+    """Survivors StepLR.__init__ 1, RMSprop.__init__ 1, Adam._check_options 19."""
+    params = list(nn.Linear(2, 1).parameters())
+    assert optim.RMSprop(params).defaults["lr"] == 1e-2
+    sched = optim.lr_scheduler.StepLR(optim.SGD(params, lr=1.0), step_size=1)
+    sched.optimizer.step()
+    sched.step()
+    assert sched.optimizer.param_groups[0]["lr"] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="weight_decay"):
+        optim.Adam(params, weight_decay=-1.0)

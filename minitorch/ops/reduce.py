@@ -82,7 +82,8 @@ class AMax(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
         axes = _axes(dim, a.ndim)
-        if a.size == 0:
+        reduced = range(a.ndim) if axes is None else axes
+        if a.size == 0 and (a.ndim == 0 or any(a.shape[i] == 0 for i in reduced)):
             raise IndexError(f"amax(): expected a non-empty tensor to reduce over dim {dim}, "
                              f"got shape {a.shape}")
         out = a.max(axis=axes, keepdims=True)

@@ -32,8 +32,17 @@ class PointwiseMixin(MixinBase):
         return self._apply(E.Cos, self)
 
     def sign(self) -> Tensor:
-        """Signs (-1, 0, 1); no gradient, like ``floor``, ``ceil`` and ``round``."""
-        return self._wrap(np.sign(self._data))
+        """Signs (-1, 0, 1); no gradient, like ``floor``, ``ceil`` and ``round``.
+
+        As in PyTorch, the sign of NaN is 0 and a bool tensor is its own sign.
+        """
+        data = self._data
+        if data.dtype.kind == "b":
+            return self._wrap(data.copy())
+        out = np.sign(data)
+        if data.dtype.kind == "f":
+            out = np.where(np.isnan(data), out.dtype.type(0), out)
+        return self._wrap(out)
 
     def floor(self) -> Tensor:
         return self._wrap(np.floor(self._data))

@@ -42,8 +42,9 @@ class ReductionMixin(MixinBase):
         raise ValueError(f"norm(): p must be a positive number, inf or 'fro', got {p!r}")
 
     def amax(self, dim: Any, keepdim: bool = False) -> Tensor:
-        """The largest values over ``dim`` (values only, unlike ``max(dim)``)."""
-        return self.max(dim, keepdim).values
+        """The largest values over ``dim`` (values only, unlike ``max(dim)``); ties share
+        the gradient evenly, as in PyTorch."""
+        return self._apply(R.AMax, self, dim, keepdim)
 
     def cumsum(self, dim: int) -> Tensor:
         return self._apply(R.Cumsum, self, dim)
@@ -77,7 +78,7 @@ class ReductionMixin(MixinBase):
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
             correction: int | None = None) -> Tensor:
         """Standard deviation; unbiased (``correction=1``) by default, as in PyTorch."""
-        return self.var(dim, unbiased, keepdim, correction).sqrt()
+        return self._apply(R.Std, self, dim, _correction(unbiased, correction), keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """``max()``: the largest value; ``max(dim)``: a ``(values, indices)`` named tuple."""

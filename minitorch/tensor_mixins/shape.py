@@ -79,6 +79,8 @@ class ShapeMixin(MixinBase):
         >>> [p.tolist() for p in mt.arange(5).split([2, 3])]
         [[0, 1], [2, 3, 4]]
         """
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor, got shape ()")
         (axis,) = normalize_dims(dim, self.ndim)
         length = self.shape[axis]
         if isinstance(split_size_or_sections, (int, np.integer)):
@@ -105,7 +107,11 @@ class ShapeMixin(MixinBase):
         """
         if chunks < 1:
             raise RuntimeError(f"chunk(): chunks must be at least 1, got {chunks}")
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor, got shape ()")
         (axis,) = normalize_dims(dim, self.ndim)
+        if self.shape[axis] == 0:  # PyTorch: ``chunks`` empty pieces
+            return tuple(self._along(axis, slice(0, 0)) for _ in range(chunks))
         return self.split(max(-(-self.shape[axis] // chunks), 1), axis)
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
@@ -170,6 +176,8 @@ class ShapeMixin(MixinBase):
         if self.ndim == 0:
             return self.reshape(1)
         start, end = normalize_dims((start_dim, end_dim), self.ndim)
+        if start == end:  # nothing to merge: PyTorch returns the tensor itself
+            return self
         shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
         return self.reshape(shape)
 
@@ -182,7 +190,8 @@ class ShapeMixin(MixinBase):
     def t(self) -> Tensor:
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}")
-        return self if self.ndim < 2 else self.transpose(0, 1)
+        # a view even for 0 or 1 dims (a recorded node), as PyTorch's TBackward
+        return self.reshape(self.shape) if self.ndim < 2 else self.transpose(0, 1)
 
     def permute(self, *dims: Any) -> Tensor:
         return self._apply(S.Permute, self, _shape_arg(dims))

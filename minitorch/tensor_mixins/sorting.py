@@ -23,9 +23,9 @@ class SortingMixin(MixinBase):
         >>> mt.tensor([3, 1, 2]).argsort().tolist()
         [1, 2, 0]
         """
+        (axis,) = normalize_dims(dim, self.ndim)  # a 0-d tensor takes dim 0 or -1
         if self.ndim == 0:
             return self._wrap(np.zeros((), np.int64))
-        (axis,) = normalize_dims(dim, self.ndim)
         data = self._data
         if descending:  # flip, stable-sort, flip back keeps ties in order like a stable sort
             n = data.shape[axis]
