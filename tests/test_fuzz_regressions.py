@@ -263,3 +263,8 @@ def test_amax_and_chunk_of_empty_tensors():
         mt.zeros(0, 2).amax(0)
     assert [t.shape for t in mt.zeros(2, 0).chunk(3, 1)] == [(2, 0)] * 3
     assert len(mt.zeros(0).chunk(2)) == 2 and len(mt.zeros(0, 3).chunk(1)) == 1
+
+
+def test_norm_of_a_zero_vector_has_a_zero_gradient():
+    check_grad(lambda lib, x: x.norm(), [0.0, 0.0], [0.0, 0.0])
+    check_grad(lambda lib, x: x.norm(dim=1), [[3.0, 4.0], [0.0, 0.0]], [[0.6, 0.8], [0.0, 0.0]])

@@ -146,6 +146,28 @@ class Std(Function):
         return Var.input_grad(ctx, grad, a)
 
 
+class Norm2(Function):
+    """The 2-norm over ``dim`` in one node: at a zero vector the gradient is 0, as in
+    PyTorch (through ``sqrt`` of the sum of squares it would be 0 * inf = nan)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        axes = _axes(dim, a.ndim)
+        out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        xp = ctx.xp
+        zero = xp.values(out) == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = xp.where(zero, 0.0 * grad, grad / out)
+        return expand_reduced(scale, ctx.shape, ctx.axes, ctx.keepdim, xp) * a
+
+
 class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):

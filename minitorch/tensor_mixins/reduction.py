@@ -31,7 +31,7 @@ class ReductionMixin(MixinBase):
         5.0
         """
         if p in ("fro", 2):
-            return (self * self).sum(dim, keepdim).sqrt()
+            return self._apply(R.Norm2, self, dim, keepdim)
         if p == 1:
             return self.abs().sum(dim, keepdim)
         if p in (float("inf"), "inf"):
