@@ -55,6 +55,10 @@ SCALARS = [0, 1, -2, 3, 2**40, 0.5, -1.5, 0.0, -0.0, 2.0, 1e-3, math.inf, -math.
 # ceil, round, sign) or a graph whose backward raises (//): docs/from_pytorch.md, section 3
 # ("the rounding ops and `//` have no gradient"). Their PyTorch result is detached, and the
 # minitorch result must not require grad.
+STEP_OPS = {"remainder", "s_remainder", "floor_divide", "rfloordiv", "floor", "ceil", "round",
+            "sign", "eq", "ne", "lt", "le", "gt", "ge", "s_lt", "s_eq", "isclose", "unique",
+            "nonzero", "where_1", "argmax", "argmin", "argsort", "sort", "topk", "max_dim",
+            "min_dim", "mask_index", "long", "bool", "logical_not", "all", "any"}
 NO_GRAD_OPS = {"floor", "ceil", "round", "sign", "floor_divide", "rfloordiv"}
 
 
@@ -365,14 +369,15 @@ def start(data) -> Program:
     return prog
 
 
-def compare(prog: Program, tv: Any, mv: Any, what: str, low: bool = False) -> None:
+def compare(prog: Program, tv: Any, mv: Any, what: str, low: bool = False,
+            values: bool = True) -> None:
     """The same kind of value, dtype, shape, values, requires_grad and is_leaf."""
     tt = load_torch()
     if isinstance(tv, (tuple, list)):
         if not isinstance(mv, (tuple, list)) or len(tv) != len(mv):
             raise prog.fail(f"{what}: PyTorch gives {len(tv)} values, minitorch {mv!r:.200}")
         for i, (a, b) in enumerate(zip(tv, mv)):
-            compare(prog, a, b, f"{what}[{i}]", low)
+            compare(prog, a, b, f"{what}[{i}]", low, values)
         return
     if not isinstance(tv, tt.Tensor):
         if isinstance(mv, mt.Tensor) or type(tv) is not type(mv) and not (
@@ -395,7 +400,8 @@ def compare(prog: Program, tv: Any, mv: Any, what: str, low: bool = False) -> No
                         f"{tv.requires_grad} in PyTorch")
     if tv.is_leaf != mv.is_leaf:
         raise prog.fail(f"{what}: is_leaf {mv.is_leaf} in minitorch, {tv.is_leaf} in PyTorch")
-    close(prog, tv.detach().numpy(), mv.detach().numpy(), what, low)
+    if values:
+        close(prog, tv.detach().numpy(), mv.detach().numpy(), what, low)
 
 
 def close(prog: Program, expected: np.ndarray, actual: np.ndarray, what: str,
@@ -497,6 +503,12 @@ def step(data, prog: Program) -> None:
         tout = tuple(map(plain, tout)) if isinstance(tout, tuple) else plain(tout)
     low = any(i in prog.low_precision or dtype_name(prog.torch_values[i]) == "float32"
               for i, _ in picks if i is not None)
+    if low and op.name in STEP_OPS:
+        # a step function of float32 values: one ulp of difference in an input (numpy
+        # computes sin of an int in float64, PyTorch in float32) can flip its result, so
+        # only dtype, shape and flags are compared, and the result is not used further
+        compare(prog, tout, mout, how, low, values=False)
+        return
     compare(prog, tout, mout, how, low)
     if op.inplace and picks[0][0] is not None:
         compare(prog, prog.torch_values[picks[0][0]], prog.mt_values[picks[0][0]],
