@@ -268,3 +268,14 @@ def test_amax_and_chunk_of_empty_tensors():
 def test_norm_of_a_zero_vector_has_a_zero_gradient():
     check_grad(lambda lib, x: x.norm(), [0.0, 0.0], [0.0, 0.0])
     check_grad(lambda lib, x: x.norm(dim=1), [[3.0, 4.0], [0.0, 0.0]], [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_maximum_and_minimum_gradients_with_ties_and_nan():
+    """A NaN against a number: PyTorch gives the whole gradient to both inputs."""
+    def run(lib, fn):
+        a = lib.tensor([1.0, 2.0, 3.0, math.nan, 5.0], requires_grad=True)
+        b = lib.tensor([3.0, 2.0, 1.0, 1.0, math.nan], requires_grad=True)
+        (fn(lib)(a, b) * lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
+        return lib.cat([a.grad, b.grad])
+    check(lambda lib: run(lib, lambda m: m.maximum), [0, 1, 3, 4, 5, 1, 1, 0, 4, 5])
+    check(lambda lib: run(lib, lambda m: m.minimum), [1, 1, 0, 4, 5, 0, 1, 3, 4, 5])

@@ -301,9 +301,14 @@ class Maximum(Function):
         a, b = ctx.saved
         xp = ctx.xp
         a, b = xp.values(a), xp.values(b)
-        wins = (a > b) if ctx.largest else (a < b)
-        share = xp.constant(np.where(a == b, 0.5, wins).astype(xp.values(grad).dtype), grad)
-        return grad * share, grad * (1 - share)
+        loses_a = (a < b) if ctx.largest else (a > b)
+        loses_b = (a > b) if ctx.largest else (a < b)
+        dtype = xp.values(grad).dtype
+        # PyTorch: a tie shares the gradient; where a NaN is compared (neither wins nor
+        # ties) both inputs get the whole gradient
+        share_a = xp.constant(np.where(a == b, 0.5, ~loses_a).astype(dtype), grad)
+        share_b = xp.constant(np.where(a == b, 0.5, ~loses_b).astype(dtype), grad)
+        return grad * share_a, grad * share_b
 
 
 class Where(Function):
