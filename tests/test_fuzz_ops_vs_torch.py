@@ -49,9 +49,10 @@ def check_random_programs(data):
 
 
 def test_random_programs_match_pytorch():
-    """Run in a fresh process: the programs must start from minitorch's and PyTorch's
-    defaults, whatever global state earlier tests of the suite left behind (a full-suite
-    run showed results that a fresh process does not: see the issue-10 note)."""
+    """Run in a fresh process, so that the programs start from minitorch's and PyTorch's
+    defaults whatever global state earlier tests of the suite leave behind (seeds, grad
+    mode, warnings filters); hypothesis's report of a failing program comes back in the
+    assertion message."""
     import subprocess
     import sys
     from pathlib import Path
