@@ -139,11 +139,15 @@ class Std(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved
-        xp = ctx.xp
-        zero = xp.values(out) == 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad = xp.where(zero, 0.0 * grad, grad / (2 * out))
-        return Var.input_grad(ctx, grad, a)
+        return Var.input_grad(ctx, _sqrt_grad(grad, out, 2, ctx.xp), a)
+
+
+def _sqrt_grad(grad, out, factor, xp):
+    """``grad / (factor * out)`` for ``out`` a square root, and 0 where ``out`` is 0 (PyTorch's
+    choice at the kink, where the chain rule would give 0 * inf = nan)."""
+    zero = xp.values(out) == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return xp.where(zero, 0.0 * grad, grad / (factor * out))
 
 
 class Norm2(Function):
@@ -161,11 +165,8 @@ class Norm2(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved
-        xp = ctx.xp
-        zero = xp.values(out) == 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = xp.where(zero, 0.0 * grad, grad / out)
-        return expand_reduced(scale, ctx.shape, ctx.axes, ctx.keepdim, xp) * a
+        scale = _sqrt_grad(grad, out, 1, ctx.xp)
+        return expand_reduced(scale, ctx.shape, ctx.axes, ctx.keepdim, ctx.xp) * a
 
 
 class Softmax(Function):
