@@ -10,7 +10,8 @@ from .core.inference_mode import mark as mark_inference
 from .device import check_device
 from .pydata import python_data_to_array
 from .rng import generator as _rng
-from .tensor import Tensor, _make, _shape_arg, _tensor_data
+from .tensor import Tensor, _make, _shape_arg
+from .tensor_mixins.base import tensor_data
 
 
 def _finish(data: np.ndarray, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
@@ -195,7 +196,7 @@ def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, dtype: Any = None,
            device: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
     """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers."""
-    mean_a, std_a = _tensor_data(mean), _tensor_data(std)
+    mean_a, std_a = tensor_data(mean), tensor_data(std)
     if size is not None:
         shape = _shape_arg((size,))
     else:

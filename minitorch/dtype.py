@@ -52,6 +52,10 @@ short, int, long = int16, int32, int64  # noqa: A001
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
 _BY_NUMPY = {d.np_dtype: d for d in _ALL}
+# Every name ``minitorch.<name>`` (as ``torch.<name>``) gives a dtype by: the canonical names
+# (``dtype.name``) and PyTorch's aliases.
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=half, float=float, double=double, short=short, int=int, long=long)
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
@@ -63,6 +67,28 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
             f"numpy dtype {np_dtype} is not supported; supported: "
             f"{', '.join(str(k) for k in _BY_NUMPY)}"
         ) from None
+
+
+def dtype_from_name(name: str) -> dtype:
+    """The dtype called ``name``: what ``getattr(minitorch, name)`` gives for a dtype name
+    (as ``getattr(torch, name)``), PyTorch's aliases included; ``d.name`` gives it back.
+
+    A name that is no dtype raises ValueError naming it and the valid names (TypeError if
+    ``name`` is not a str).
+
+    >>> dtype_from_name("float32"), dtype_from_name("long")
+    (minitorch.float32, minitorch.int64)
+    >>> dtype_from_name(float64.name) is float64
+    True
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"dtype_from_name: expected a dtype name (a str such as 'float32'), "
+                        f"got {type(name).__name__} {name!r:.60}")
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"unknown dtype name {name!r:.60}; valid names: "
+                         f"{', '.join(sorted(_BY_NAME))}") from None
 
 
 def to_numpy_dtype(d: Any) -> np.dtype:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .dtype import to_numpy_dtype
-from .tensor_mixins.base import _tensor_data
+from .tensor_mixins.base import tensor_data
 
 _INT64 = np.iinfo(np.int64)
 
@@ -27,7 +27,7 @@ def python_data_to_array(data: Any, dtype: Any, who: str) -> np.ndarray:
     if isinstance(data, str):
         raise TypeError(f"{who}(): can't make a tensor from the string {data!r:.60}; "
                         f"convert it to numbers first")
-    raw = _tensor_data(data)
+    raw = tensor_data(data)
     np_dtype = None if dtype is None else to_numpy_dtype(dtype)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # 1e300 as float32 is inf, silently

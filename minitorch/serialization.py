@@ -3,9 +3,11 @@
 The file is a numpy ``.npz`` archive (a zip): one ``.npy`` entry per array, read back with
 ``allow_pickle=False``, plus a JSON index that describes the saved object's structure
 (dicts with str or int keys, lists, tuples, numbers, bools, None, strings, dtypes, numpy
-arrays and scalars, tensors and Parameters). Nothing is unpickled, so loading a file from
-an untrusted source cannot execute code. Saving writes a temporary file beside the target
-and renames it into place, so an error or a crash mid-save leaves the previous file intact.
+arrays and scalars, tensors, and the tensor subclasses registered with
+:func:`register_tensor_kind`, such as ``nn.Parameter``). Nothing is unpickled, so loading a
+file from an untrusted source cannot execute code. Saving writes a temporary file beside
+the target and renames it into place, so an error or a crash mid-save leaves the previous
+file intact.
 
 >>> import os, tempfile
 >>> import minitorch as mt
@@ -24,18 +26,17 @@ import math
 import os
 import tempfile
 from collections import OrderedDict
-from typing import Any, BinaryIO, Iterator, Union
+from typing import Any, BinaryIO, Callable, Iterator, TypeVar, Union
 
 import numpy as np
 
 from .device import check_device, device
 from .dtype import dtype as _dtype
-from .dtype import from_numpy_dtype
-from .nn.parameter import Parameter
+from .dtype import dtype_from_name, from_numpy_dtype
 from .safe_npz import ArchiveError, SafeNpz
-from .tensor import Tensor, _make
+from .tensor import Tensor, unwrap, wrap
 
-__all__ = ["save", "load", "LoadError", "DEFAULT_MAX_BYTES"]
+__all__ = ["save", "load", "LoadError", "DEFAULT_MAX_BYTES", "register_tensor_kind"]
 
 FORMAT = "minitorch.save"
 VERSION = 1
@@ -43,6 +44,60 @@ _INDEX = "__index__"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 PathOrFile = Union[str, "os.PathLike[str]", BinaryIO]
+
+
+# ----------------------------------------------------------------- tensor kinds
+_KIND_ATTR = "__minitorch_saved_kind__"
+_KINDS: dict[str, type] = {}  # kind -> the class a load rebuilds it as
+_TENSOR_KEYS = ("tensor", "requires_grad")  # every other key of a tensor entry is a kind flag
+_T = TypeVar("_T", bound=type)
+
+
+def register_tensor_kind(kind: str) -> Callable[[_T], _T]:
+    """Class decorator: save instances of a Tensor subclass as ``kind``, and load them back
+    as that class. This is how a subclass defined above this layer (``nn.Parameter``, in
+    ``nn/parameter.py``) declares how it is saved, without this module importing it.
+
+    The protocol, in full:
+
+    - saving: a tensor whose class (or a base class of it) was registered is written as
+      ``{"tensor": <array>, "requires_grad": <bool>, "<kind>": true}``; the key
+      ``"parameter"`` is in every tensor entry (false for the other kinds and for plain
+      tensors), exactly as files have always been written;
+    - loading: a tensor entry with ``"<kind>": true`` is rebuilt as
+      ``cls(tensor, requires_grad=<bool>)``, where ``tensor`` is a plain tensor around the
+      loaded array (no copy); a class registered here must accept that call. Like every
+      tensor, one saved object loads as one object, wherever it appears in the file;
+    - a file naming a kind that nothing registered (a newer minitorch, or a subclass whose
+      module was not imported) raises :class:`LoadError` naming the kind.
+
+    The class attribute ``__minitorch_saved_kind__`` records the kind (inherited, so a
+    subclass of ``nn.Parameter`` is saved as a parameter, and loads as ``nn.Parameter``).
+
+    >>> from minitorch import nn
+    >>> nn.Parameter.__minitorch_saved_kind__, _KINDS["parameter"] is nn.Parameter
+    ('parameter', True)
+    """
+    if not isinstance(kind, str) or kind in _TENSOR_KEYS or not kind.isidentifier():
+        raise ValueError(f"register_tensor_kind: the kind must be an identifier other than "
+                         f"{' and '.join(map(repr, _TENSOR_KEYS))}, got {kind!r}")
+
+    def register(cls: _T) -> _T:
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"register_tensor_kind({kind!r}): {cls!r} is not a Tensor subclass")
+        known = _KINDS.get(kind)
+        if known is not None and _qualname(known) != _qualname(cls):
+            raise ValueError(f"register_tensor_kind: kind {kind!r} is already "
+                             f"{_qualname(known)}")
+        setattr(cls, _KIND_ATTR, kind)
+        _KINDS[kind] = cls  # a re-registration (a module reloaded) replaces the old class
+        return cls
+
+    return register
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 # ----------------------------------------------------------------------- encoding
@@ -74,9 +129,12 @@ class _Encoder:
         if isinstance(obj, float):
             return float(obj) if math.isfinite(obj) else {"float": repr(float(obj))}
         if isinstance(obj, Tensor):
-            return {"tensor": self.array(obj, obj._data, where),
-                    "requires_grad": obj.requires_grad,
-                    "parameter": isinstance(obj, Parameter)}
+            node = {"tensor": self.array(obj, unwrap(obj), where),
+                    "requires_grad": obj.requires_grad, "parameter": False}
+            kind = getattr(type(obj), _KIND_ATTR, None)
+            if kind is not None:
+                node[kind] = True
+            return node
         if isinstance(obj, np.ndarray):
             return {"ndarray": self.array(obj, obj, where)}
         if isinstance(obj, np.generic):
@@ -250,7 +308,10 @@ class _Decoder:
                 raise _CorruptError(f"bad float {node['float']!r}")
             return float(node["float"])
         if "dtype" in node:
-            return _dtype_by_name(node["dtype"])
+            try:
+                return dtype_from_name(node["dtype"])
+            except (ValueError, TypeError) as err:
+                raise _CorruptError(str(err)) from None
         raise _CorruptError(f"unknown entry {node!r:.80}")
 
     def shared(self, key: tuple[str, int], build: Any) -> Any:
@@ -259,11 +320,24 @@ class _Decoder:
         return self.cache[key]
 
     def tensor(self, node: dict) -> Tensor:
+        kinds = [k for k, flag in node.items() if k not in _TENSOR_KEYS and flag]
+        if len(kinds) > 1:
+            raise _CorruptError(f"a tensor entry has several kinds {kinds!r:.80}")
+        cls = None
+        if kinds:
+            cls = _KINDS.get(kinds[0])
+            if cls is None:
+                raise _CorruptError(
+                    f"it holds a tensor of kind {kinds[0]!r:.80}, which this minitorch does "
+                    f"not know (known kinds: {', '.join(map(repr, sorted(_KINDS))) or 'none'}"
+                    f"; a Tensor subclass declares its kind with "
+                    f"minitorch.serialization.register_tensor_kind)")
+
         def build(array: np.ndarray) -> Tensor:
             from_numpy_dtype(array.dtype)  # unsupported dtypes fail clearly
-            t = _make(array)
-            if node.get("parameter"):
-                return Parameter(t, requires_grad=bool(node.get("requires_grad")))
+            t = wrap(array)
+            if cls is not None:
+                return cls(t, requires_grad=bool(node.get("requires_grad")))
             if node.get("requires_grad"):
                 t.requires_grad_(True)
             return t
@@ -275,15 +349,6 @@ def _as_list(value: Any) -> list:
     if not isinstance(value, list):
         raise _CorruptError(f"expected a list, got {value!r:.80}")
     return value
-
-
-def _dtype_by_name(name: Any) -> _dtype:
-    from .dtype import _BY_NUMPY
-
-    for d in _BY_NUMPY.values():
-        if d.name == name:
-            return d
-    raise _CorruptError(f"unknown dtype {name!r}")
 
 
 def _sniff(head: bytes) -> str | None:

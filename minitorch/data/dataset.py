@@ -9,7 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..dtype import from_numpy_dtype
-from ..tensor import Tensor, _index, _make
+from ..tensor import Tensor, _make
+from ..tensor_mixins.base import index_data
 from ._util import dataset_length, make_rng
 from .collate import fetch
 
@@ -80,7 +81,7 @@ class TensorDataset(Dataset):
             )
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        index = _index(index)
+        index = index_data(index)
         return tuple(_rows(t, index) for t in self.tensors)
 
     def __len__(self) -> int:

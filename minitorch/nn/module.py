@@ -56,6 +56,13 @@ def _note_holder(param: Parameter, module: "Module") -> None:
     entry[1].add(module)
 
 
+def held_parameters() -> list[Parameter]:
+    """Every live Parameter that has been assigned to some module (a snapshot, in the order
+    they were first assigned): what the optimizer guard scans for parameters no optimizer
+    holds."""
+    return [p for p in (ref() for ref, _ in list(_HOLDERS.values())) if p is not None]
+
+
 def parameter_holders(param: Tensor) -> list["Module"]:
     """The live modules that hold ``param`` as one of their own parameters."""
     entry = _HOLDERS.get(id(param))

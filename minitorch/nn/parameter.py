@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..serialization import register_tensor_kind
 from ..tensor import Tensor, wrap
 
 
+@register_tensor_kind("parameter")  # mt.save writes "parameter": true; mt.load rebuilds it
 class Parameter(Tensor):
     """A leaf tensor that requires grad by default and that Modules register on assignment.
 

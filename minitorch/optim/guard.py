@@ -32,7 +32,7 @@ import weakref
 from typing import Any
 
 from ..core.engine import BackwardRuns
-from ..nn.module import _HOLDERS, parameter_holders
+from ..nn.module import held_parameters, parameter_holders
 
 __all__ = ["check_unowned", "register", "holder_name"]
 
@@ -66,11 +66,8 @@ def _unowned(optimizer: Any) -> list[Any]:
     ``optimizer`` (usually none: one pass over the live parameters)."""
     mine = _ids(optimizer)
     found = []
-    for key, (ref, _) in _HOLDERS.copy().items():
-        if key in mine:
-            continue
-        p = ref()
-        if p is not None and p._requires_grad and getattr(p, "_grad", None) is not None:
+    for p in held_parameters():
+        if id(p) not in mine and p._requires_grad and getattr(p, "_grad", None) is not None:
             found.append(p)
     return found
 

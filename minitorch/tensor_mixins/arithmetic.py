@@ -8,7 +8,7 @@ import numpy as np
 from ..ops import compare as C
 from ..ops import elementwise as E
 from ..ops import matmul as M
-from .base import MixinBase, Tensor, _tensor_data
+from .base import MixinBase, Tensor, tensor_data
 
 
 class ArithmeticMixin(MixinBase):
@@ -173,7 +173,7 @@ class ArithmeticMixin(MixinBase):
         return self._wrap(np.logical_not(self._data))
 
     def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-        return bool(np.allclose(self._data, _tensor_data(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self._data, tensor_data(other), rtol=rtol, atol=atol))
 
     def equal(self, other: Tensor) -> bool:
-        return bool(np.array_equal(self._data, _tensor_data(other)))
+        return bool(np.array_equal(self._data, tensor_data(other)))

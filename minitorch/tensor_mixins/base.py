@@ -41,24 +41,29 @@ class MixinBase:
 Tensor = MixinBase
 
 
-def _tensor_data(value: Any) -> Any:
+def tensor_data(value: Any) -> Any:
     """The array behind a tensor, or the value itself (lists of tensors included)."""
     if isinstance(value, MixinBase):
         return value._data
     nested = isinstance(value, (list, tuple)) and any(
         isinstance(v, (MixinBase, list, tuple)) for v in value)
     if nested:
-        return [_tensor_data(v) for v in value]
+        return [tensor_data(v) for v in value]
     return value
 
 
-def _index(index: Any) -> Any:
+def index_data(index: Any) -> Any:
     """Replace tensors inside an index by their arrays (numpy then does the indexing)."""
     if isinstance(index, MixinBase):
         return index._data
     if isinstance(index, tuple):
         return tuple(i._data if isinstance(i, MixinBase) else i for i in index)
     return index
+
+
+# The names tensor.py still imports (and re-exports) while it migrates.
+_tensor_data = tensor_data
+_index = index_data
 
 
 def _shape_arg(shape: tuple) -> tuple:

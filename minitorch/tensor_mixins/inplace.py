@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ops import elementwise as E
-from .base import MixinBase, Tensor, _tensor_data
+from .base import MixinBase, Tensor, tensor_data
 
 
 class InplaceMixin(MixinBase):
@@ -37,7 +37,7 @@ class InplaceMixin(MixinBase):
         return self._inplace(E.Copy, "copy_", self._operand(src))
 
     def fill_(self, value: Any) -> Tensor:
-        return self._inplace(E.Fill, "fill_", _tensor_data(value))
+        return self._inplace(E.Fill, "fill_", tensor_data(value))
 
     def zero_(self) -> Tensor:
         return self._inplace(E.Fill, "zero_", 0)

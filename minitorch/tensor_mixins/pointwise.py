@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ops import elementwise as E
 from ..ops import reduce as R
-from .base import MixinBase, Tensor, _tensor_data
+from .base import MixinBase, Tensor, tensor_data
 
 
 class PointwiseMixin(MixinBase):
@@ -92,4 +92,4 @@ class PointwiseMixin(MixinBase):
 
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
         """Put ``value`` where ``mask`` is True (gradient flows to the other places)."""
-        return self._apply(E.MaskedFill, self, _tensor_data(mask).astype(bool), _tensor_data(value))
+        return self._apply(E.MaskedFill, self, tensor_data(mask).astype(bool), tensor_data(value))

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ops import shape as S
 from ..ops._util import normalize_dims
-from .base import MixinBase, Tensor, _index, _shape_arg, _tensor_data
+from .base import MixinBase, Tensor, _shape_arg, index_data, tensor_data
 
 
 class ShapeMixin(MixinBase):
@@ -51,7 +51,7 @@ class ShapeMixin(MixinBase):
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
         """Pick values along ``dim`` at ``index`` (an int64 tensor of the same ndim)."""
-        return self._apply(S.Gather, self, _tensor_data(index), dim)
+        return self._apply(S.Gather, self, tensor_data(index), dim)
 
     def _along(self, dim: int, index: Any) -> Tensor:
         """``self[:, ..., index]`` with ``index`` placed at ``dim`` (a GetItem view or copy)."""
@@ -121,7 +121,7 @@ class ShapeMixin(MixinBase):
         >>> mt.tensor([5, 6, 7]).index_select(0, mt.tensor([2, 0])).tolist()
         [7, 5]
         """
-        idx = np.asarray(_tensor_data(index))
+        idx = np.asarray(tensor_data(index))
         if idx.dtype.kind not in "iu" or idx.ndim > 1:
             raise RuntimeError(
                 f"index_select(): index must be a 0-D or 1-D integer tensor, got dtype "
@@ -227,4 +227,4 @@ class ShapeMixin(MixinBase):
         return self._apply(S.Tile, source, sizes)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return self._apply(S.GetItem, self, _index(index))
+        return self._apply(S.GetItem, self, index_data(index))
