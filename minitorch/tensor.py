@@ -16,8 +16,8 @@ import numpy as np
 from .core.anomaly_mode import _anomaly, creation_stack
 from .core.engine import AccumulateGrad, run_backward
 from .core.function import Context
-from .core.graph_engine import run_backward_graph
 from .core.grad_mode import _state
+from .core.graph_engine import run_backward_graph
 from .core.hooks import RemovableHandle, add_hook, new_hook_dict
 from .core.inference_mode import INPLACE as INFERENCE_INPLACE
 from .core.inference_mode import REQUIRES_GRAD as INFERENCE_REQUIRES_GRAD
@@ -104,7 +104,17 @@ def _op_error(fn: type, args: tuple, err: Exception) -> Exception:
     return RuntimeError(message)
 
 
-def _result_array(out: Any, fn: type, arrays: list) -> np.ndarray:
+def _promoted(fn: type, ctx: Any, out: Any, arrays: list, kwargs: dict) -> np.ndarray:
+    """The result as PyTorch types it, where numpy's differs (the rare path of ``apply``):
+    a numpy scalar becomes a 0-d array, float64 from mixed inputs narrows, float16 from bool
+    inputs is computed again in float32."""
+    if getattr(out, "dtype", None) is _F16 and not fn.exact_dtype and any(
+            type(a) is np.ndarray and a.dtype.kind == "b" for a in arrays) and not any(
+            type(a) is np.ndarray and a.dtype is _F16 for a in arrays):
+        # numpy computes float ops on bool in float16; PyTorch in float32: run it again
+        arrays = [a.astype(_F32) if type(a) is np.ndarray and a.dtype.kind == "b" else a
+                  for a in arrays]
+        out = fn.forward(ctx, *arrays, **kwargs)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     # PyTorch promotes by category: integers mixed with float32 give float32 (numpy says
@@ -147,32 +157,37 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
                 tracked = True
         else:
             arrays.append(a)
-    ctx = _record(fn, args) if tracked and _state.enabled and fn.differentiable else _UNTRACKED
+    if tracked and _state.enabled and fn.differentiable:
+        ctx = _record(fn, args, arrays)
+    else:
+        ctx = _UNTRACKED
     try:
         out = fn.forward(ctx, *arrays, **kwargs)
     except (ValueError, TypeError, OverflowError) as err:
         raise _op_error(fn, args, err) from None
-    if getattr(out, "dtype", None) is _F16 and not fn.exact_dtype and any(
-            type(a) is np.ndarray and a.dtype.kind == "b" for a in arrays) and not any(
-            type(a) is np.ndarray and a.dtype is _F16 for a in arrays):
-        # numpy computes float ops on bool in float16; PyTorch in float32: run it again so
-        arrays = [a.astype(_F32) if type(a) is np.ndarray and a.dtype.kind == "b" else a
-                  for a in arrays]
-        out = fn.forward(ctx, *arrays, **kwargs)
-    raw, out = out, _result_array(out, fn, arrays)
+    raw = out
+    if type(out) is not np.ndarray or out.dtype is _F64 or out.dtype is _F16:
+        out = _promoted(fn, ctx, out, arrays, kwargs)
     if ctx is _UNTRACKED or out.dtype.kind != "f":  # integer and bool results: no grad
         result = _make(out)
         if _inference.active:  # inside inference_mode(): an inference tensor
             mark_inference(result)
     else:
-        result = _make(out, True, ctx)
+        result = _new(Tensor)  # _make(out, True, ctx), inline: the hot path
+        result._data = out
+        result._requires_grad = True
+        result._node = ctx
+        result._version = None
         if ctx.saved:
             if raw is not out:  # a numpy scalar or a promoted array: save the output itself
                 ctx.saved = tuple(out if s is raw else s for s in ctx.saved)
             if _inference.made:  # PyTorch: inference tensors cannot be saved for backward
                 _check_not_inference(ctx, args)
+            # Whose the saved arrays are (core/saved.py): the inputs that own one, and no
+            # other (holding an input tensor holds its array).
+            ctx.saved_inputs = _owners(ctx.saved, args, arrays)
+            ctx.out_id = id(out)
             ctx.writes_at_save = VersionCounter.writes
-            ctx.saved_versions = _saved_versions(ctx.saved, args, result)
     if fn.is_view:
         _share_version_if_view(result, fn, args)
         if _inference.made and getattr(args[0], "_inference", False) and \
@@ -181,26 +196,27 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     return result
 
 
-def _record(fn: type, args: tuple) -> Context:
+def _record(fn: type, args: tuple, arrays: list) -> Context:
     """The graph node of one op: which inputs need a gradient, and where each one goes,
     and every tensor input's shape and dtype (the engine unbroadcasts and casts with them;
     nn.summary's costs and minitorch.viz read those of the inputs that need no gradient)."""
     needs = []
     edges = []
     meta = []
-    for a in args:
-        if type(a) is Tensor or isinstance(a, Tensor):
-            data = a._data
-            meta.append((data.shape, data.dtype))
-            if a._requires_grad:
-                needs.append(True)
-                node = a._node
-                edges.append(node if node is not None else a._accumulator())
-                continue
-        else:
+    for a, data in zip(args, arrays):
+        if data is a:  # not a tensor: apply passed it through as it is
             meta.append(_NO_META)
-        needs.append(False)
-        edges.append(None)
+            needs.append(False)
+            edges.append(None)
+            continue
+        meta.append((data.shape, data.dtype))
+        if a._requires_grad:
+            needs.append(True)
+            node = a._node
+            edges.append(node if node is not None else a._accumulator())
+        else:
+            needs.append(False)
+            edges.append(None)
     ctx = Context(fn, tuple(needs), tuple(edges), tuple(meta))
     if _anomaly.enabled:  # detect_anomaly(): remember the user line that made this node
         ctx.creation_stack = creation_stack()
@@ -209,31 +225,18 @@ def _record(fn: type, args: tuple) -> Context:
     return ctx
 
 
-def _saved_versions(saved: tuple, args: tuple, result: "Tensor") -> tuple:
-    """(version counter, its value now, where the array sits in ``saved``, whose it is) for
-    every saved array that is a tensor's: checked again when backward uses them."""
-    records = []
-    out = result._data
-    position = -1
-    for array in saved:
-        position += 1
-        if array is None:
-            continue
-        owner = result if array is out else None
-        index = -1
-        if owner is None:
-            for a in args:
-                index += 1
-                if (type(a) is Tensor or isinstance(a, Tensor)) and array is a._data:
-                    owner = a
-                    break
-            else:
-                continue
-        counter = owner._version  # created here when first needed (inline: a hot path)
-        if counter is None:
-            counter = owner._version = VersionCounter()
-        records.append((counter, counter.value, position, index))
-    return tuple(records)
+def _owners(saved: tuple, args: tuple, arrays: list) -> tuple:
+    """``args`` with None in place of every argument whose array the node did not save."""
+    owners = list(args)
+    index = 0
+    for data in arrays:
+        for s in saved:
+            if s is data:
+                break
+        else:
+            owners[index] = None
+        index += 1
+    return tuple(owners)
 
 
 NO_GRAD_VIEW = (
@@ -573,8 +576,11 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
 
     def _version_counter(self) -> VersionCounter:
         counter = self._version
-        if counter is None:
+        if counter is None:  # created when first needed: most tensors are never written
             counter = self._version = VersionCounter()
+            node = self._node
+            if node is not None and node.out_version is None:
+                node.out_version = counter  # the node that made it may have saved it
         return counter
 
     @property
@@ -707,7 +713,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
         if ctx is None:  # an integer or bool result: nothing to record (copy_ into an int)
             self._write(out._data, name)
             return self
-        own = self._version_counter()
+        self._version_counter()  # now, so that the node that made self sees this write
         if ctx.saved:
             # The op may have saved values in self's memory, which we are about to overwrite:
             # keep a private copy for backward instead (PyTorch saves 'original self' too).
@@ -716,7 +722,8 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
                 a.copy() if a is not None and np.may_share_memory(a, mine) else a
                 for a in ctx.saved
             )
-            ctx.saved_versions = tuple(r for r in ctx.saved_versions if r[0] is not own)
+            # The copies are the node's own; keeping self there would also make a cycle.
+            ctx.saved_inputs = tuple(None if a is self else a for a in ctx.saved_inputs)
         view = getattr(self, "_view_of", None)
         if view is not None and self._data.flags.writeable:
             # Writing into a view changes its base: give the base a node that puts the new

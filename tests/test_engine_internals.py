@@ -134,3 +134,71 @@ def test_a_saved_output_written_in_place_is_caught():
         out.add_(1.0)
     with pytest.raises(RuntimeError, match=r"\(the output of Tanh\) saved by TanhBackward"):
         y.sum().backward()
+
+
+def test_the_expected_version_is_the_one_at_save_time_not_zero():
+    a = mt.tensor([0.5, 1.0], requires_grad=True)
+    h = a * 2
+    with mt.no_grad():
+        h.mul_(1.0)
+        h.mul_(1.0)  # h is at version 2 when sin saves it
+    s = h.sin()
+    with mt.no_grad():
+        h.add_(1.0)
+    with pytest.raises(RuntimeError, match="is at version 3, expected version 2; it was "
+                                           "changed by add_"):
+        s.sum().backward()
+
+
+def test_a_saved_output_written_through_a_view_after_the_output_is_gone():
+    a = mt.tensor([0.5, 1.0], requires_grad=True)
+    e = a.exp()  # saves its output
+    view = e[:1]
+    total = e.sum()
+    del e
+    with mt.no_grad():
+        view.mul_(3)
+    with pytest.raises(RuntimeError, match="the output of Exp"):
+        total.backward()
+
+
+def test_many_writes_after_a_save_still_name_a_bound_for_the_version():
+    a = mt.tensor([0.5, 1.0], requires_grad=True)
+    h = a * 2
+    s = h.sin()
+    with mt.no_grad():
+        for _ in range(12):
+            h.add_(0.0)
+    with pytest.raises(RuntimeError, match="is at version 12, expected version 4 or earlier"):
+        s.sum().backward()
+
+
+def test_a_node_keeps_only_the_inputs_whose_arrays_it_saved():
+    import gc
+    import weakref
+
+    a = mt.tensor([0.5, 1.0], requires_grad=True)
+    h = a * 2
+    kept = weakref.ref(h)
+    s = h.exp()  # saves its output, not h
+    del h
+    gc.collect()
+    assert kept() is None
+    s.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), 2 * np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_an_inplace_op_on_a_non_leaf_leaves_no_reference_cycle():
+    import gc
+    import weakref
+
+    a = mt.tensor([0.5, 1.0], requires_grad=True)
+    h = a * 2
+    h.mul_(a)  # Mul saves h's values for a's gradient: a private copy, never h itself
+    ref = weakref.ref(h)
+    gc.disable()
+    try:
+        del h
+        assert ref() is None  # freed by reference counting alone
+    finally:
+        gc.enable()

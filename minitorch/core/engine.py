@@ -3,8 +3,8 @@
 It reaches tensors through two duck-typed hooks only, so it imports nothing above core:
 ``AccumulateGrad.variable`` is a leaf tensor with ``requires_grad`` and
 ``_accumulate_grad(array, private)``; ``Context.retained`` is a weak reference to a
-non-leaf tensor that called ``retain_grad()``. Saved arrays are checked against the
-:class:`~minitorch.core.version.VersionCounter` values their node recorded.
+non-leaf tensor that called ``retain_grad()``. Saved arrays are checked for in-place
+changes before a node uses them (core/saved.py).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .anomaly_mode import _anomaly, run_node_backward
 from .frozen import is_frozen
 from .function import Context
 from .hooks import run_grad_hooks
-from .version import VersionCounter
+from .saved import check_saved_unchanged, release_saved
 
 
 class BackwardRuns:
@@ -82,29 +82,6 @@ SECOND_BACKWARD = (
     "needed and no old graph is kept alive."
 )
 
-MODIFIED_INPLACE = (
-    "one of the arrays needed for gradient computation has been modified by an inplace "
-    "operation: the {what} saved by {node} is at version {now}, expected version {then}; "
-    "it was changed by {op}. Fix: do not modify it between the forward and backward pass "
-    "(for example, call optimizer.step() only after backward), use an out-of-place "
-    "operation (y = y + 1 instead of y += 1), or pass a .clone() to the op."
-)
-
-
-def _check_versions(node: Context) -> None:
-    for counter, expected, position, owner in node.saved_versions:
-        if counter.value != expected:
-            array = node.saved[position]
-            whose = f"the output of {node.fn.__name__}" if owner < 0 else f"input {owner}"
-            raise RuntimeError(
-                MODIFIED_INPLACE.format(
-                    what=f"tensor of shape {array.shape} and dtype {array.dtype} ({whose})",
-                    node=node.name(), now=counter.value, then=expected,
-                    op=counter.last_op or "an in-place operation",
-                )
-            )
-
-
 def _count_dependencies(roots: Iterable[Context]) -> dict[Any, int]:
     """Number of edges into each node, and into each leaf's AccumulateGrad, from the nodes
     reachable from the roots (iterative)."""
@@ -126,6 +103,38 @@ def _count_dependencies(roots: Iterable[Context]) -> dict[Any, int]:
     return deps
 
 
+class PendingGrads:
+    """Gradients on their way, summed per destination (a node, or a leaf's AccumulateGrad):
+    a destination gets its sum once every edge into it has delivered, so each backward
+    writes each ``.grad`` once.
+
+    A leaf's ``.grad`` is later updated in place (``+=``, ``zero_()``, clip_grad_norm_), so
+    an array may become one only if nothing else can see it: ``shared`` holds the
+    destinations whose array someone else may also hold (the caller's gradients, or one
+    array an op returned for two inputs, as Add does); they get a copy.
+    """
+
+    __slots__ = ("grads", "shared")
+
+    def __init__(self) -> None:
+        self.grads: dict[Any, Any] = {}
+        self.shared: set[Any] = set()
+
+    def add(self, key: Any, grad: Any, private: bool) -> None:
+        grads = self.grads
+        if key in grads:
+            grads[key] = grads[key] + grad  # a new array: private
+            self.shared.discard(key)
+        else:
+            grads[key] = grad
+            if not private:
+                self.shared.add(key)
+
+    def take(self, key: Any) -> tuple[Any, bool]:
+        """The summed gradient for ``key`` (None if none came) and whether it is private."""
+        return self.grads.pop(key, None), key not in self.shared
+
+
 def run_backward(
     roots: Sequence[Any],
     grads: Sequence[np.ndarray],
@@ -141,20 +150,34 @@ def run_backward(
     """
     if capture is None:
         BackwardRuns.latest += 1
-    # Gradients on their way, summed per destination: a node, or a leaf's AccumulateGrad.
-    # Like a node, a leaf gets its sum once every edge into it has delivered, so each
-    # backward writes each .grad once.
-    pending: dict[Any, np.ndarray] = {}
-    # A leaf's .grad is later updated in place (+=, zero_(), clip_grad_norm_), so an array
-    # may become one only if nothing else can see it. ``shared`` holds the destinations
-    # whose pending array someone else may also hold (see _is_private): the caller's
-    # gradients, or an array an op returned for two inputs (Add does). They get a copy.
-    shared: set[Any] = set()
+    deliver = _Delivery(capture)
+    pending = PendingGrads()
+    for root, grad in zip(roots, grads):
+        if root is not None:
+            pending.add(root, grad, private=False)
+    deps = _count_dependencies([root for root in pending.grads if type(root) is Context])
+    ready = _first_ready(pending, deps, deliver)
+    while ready:
+        node = ready.pop()
+        grad, private = pending.take(node)
+        input_grads, grad, private = _run_node(node, grad, private, retain_graph, deliver)
+        _pass_on(node, input_grads, grad, private, pending, deps, ready, deliver)
 
-    def deliver(key: Any, grad: np.ndarray, private: bool) -> None:
+
+class _Delivery:
+    """Where a finished gradient goes: a leaf's ``.grad`` (through its AccumulateGrad), a
+    retained non-leaf's ``.grad``, or, for ``autograd.grad``, the ``capture`` dict."""
+
+    __slots__ = ("capture",)
+
+    def __init__(self, capture: dict | None) -> None:
+        self.capture = capture
+
+    def __call__(self, key: Any, grad: np.ndarray, private: bool) -> None:
         if type(key) is AccumulateGrad and key.hooks:  # a leaf's hooks see it first
             grad, changed = run_grad_hooks(key.hooks, grad)
             private = private and not changed
+        capture = self.capture
         if capture is not None:
             if key in capture:
                 previous = capture[key]
@@ -165,84 +188,78 @@ def run_backward(
         else:  # a non-leaf that called retain_grad()
             key._accumulate_grad(grad, private)
 
-    for root, grad in zip(roots, grads):
-        if root is None:
-            continue
-        if root in pending:
-            pending[root] = pending[root] + grad
-            shared.discard(root)
-        else:
-            pending[root] = grad
-            shared.add(root)
-    deps = _count_dependencies([root for root in pending if type(root) is Context])
+
+def _first_ready(pending: PendingGrads, deps: dict, deliver: _Delivery) -> list:
+    """The roots no other root leads to: nodes to run first; leaves get theirs now."""
     ready = []
-    for root in list(pending):
-        if deps.get(root, 0) == 0:  # no other root leads to it
+    for root in list(pending.grads):
+        if deps.get(root, 0) == 0:
             if type(root) is Context:
                 ready.append(root)
             else:
-                deliver(root, pending.pop(root), root not in shared)
+                deliver(root, *pending.take(root))
+    return ready
 
-    take = pending.pop
-    while ready:
-        node = ready.pop()
-        grad = take(node, None)
-        edges = node.next_edges
-        if grad is None:
-            # No gradient reached this node (every path into it returned None, e.g. through
-            # zero_()): nothing to compute, but the nodes below must stop waiting for it.
-            input_grads: tuple = (None,) * len(edges)
-        else:
-            private = node not in shared
-            if node.pre_hooks:  # register_hook on the tensor this node made: before all else
-                grad, changed = run_grad_hooks(node.pre_hooks, grad)
-                private = private and not changed
-            if node.retained is not None and capture is None:
-                tensor = node.retained()
-                if tensor is not None:
-                    deliver(tensor, grad, private)
-                    private = False  # grad may now be that tensor's .grad
-            if capture is not None and node in capture:
-                deliver(node, grad, False)
-            if node.freed:
-                raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
-            if node.saved_versions and node.writes_at_save != VersionCounter.writes:
-                _check_versions(node)  # some array was written in place since node saved
-            if _anomaly.enabled:  # set_detect_anomaly(True): check what backward returns
-                input_grads = run_node_backward(node, grad)
-            else:
-                input_grads = node.fn.backward(node, grad)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            if len(input_grads) < len(edges):
-                input_grads += (None,) * (len(edges) - len(input_grads))
-            if not retain_graph and node.saved:
-                node.saved = ()
-                node.saved_versions = ()
-                node.freed = True
-            given: list[int] = []  # memory this node already handed out as private
-        for edge, input_grad, (shape, dtype) in zip(edges, input_grads, node.input_meta):
-            if edge is None:
-                continue
-            if input_grad is not None:
-                if input_grad.shape != shape:
-                    input_grad = unbroadcast(input_grad, shape)
-                if input_grad.dtype != dtype:
-                    input_grad = input_grad.astype(dtype)
-                if edge in pending:
-                    pending[edge] = pending[edge] + input_grad  # a new array: private
-                    shared.discard(edge)
-                else:
-                    pending[edge] = input_grad
-                    if not _is_private(input_grad, grad, private, given):
-                        shared.add(edge)
-            remaining = deps[edge] - 1
-            deps[edge] = remaining
-            if remaining == 0:
-                if type(edge) is Context:
-                    ready.append(edge)
-                elif edge in pending:
-                    deliver(edge, take(edge), edge not in shared)
+
+def _run_node(node: Context, grad: Any, private: bool, retain_graph: bool,
+              deliver: _Delivery) -> tuple[tuple, Any, bool]:
+    """Run one node's backward: hooks, retained and captured gradients, the saved-array
+    checks, then ``fn.backward``. Returns one gradient (or None) per edge, and the node's
+    gradient as the hooks left it, with whether it is still private."""
+    edges = node.next_edges
+    if grad is None:
+        # No gradient reached this node (every path into it returned None, e.g. through
+        # zero_()): nothing to compute, but the nodes below must stop waiting for it.
+        return (None,) * len(edges), grad, private
+    if node.pre_hooks:  # register_hook on the tensor this node made: before all else
+        grad, changed = run_grad_hooks(node.pre_hooks, grad)
+        private = private and not changed
+    if node.retained is not None and deliver.capture is None:
+        tensor = node.retained()
+        if tensor is not None:
+            deliver(tensor, grad, private)
+            private = False  # grad may now be that tensor's .grad
+    if deliver.capture is not None and node in deliver.capture:
+        deliver(node, grad, False)
+    if node.freed:
+        raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
+    if node.saved:
+        check_saved_unchanged(node)
+    if _anomaly.enabled:  # set_detect_anomaly(True): check what backward returns
+        input_grads = run_node_backward(node, grad)
+    else:
+        input_grads = node.fn.backward(node, grad)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) < len(edges):
+        input_grads += (None,) * (len(edges) - len(input_grads))
+    if not retain_graph and node.saved:
+        release_saved(node)
+    return input_grads, grad, private
+
+
+def _pass_on(node: Context, input_grads: tuple, grad: Any, private: bool,
+             pending: PendingGrads, deps: dict, ready: list, deliver: _Delivery) -> None:
+    """Send each input's gradient along its edge, reduced to the input's shape and dtype;
+    a destination whose last edge has delivered is ready (a node) or gets its sum (a leaf).
+    """
+    given: list[int] = []  # memory this node already handed out as private
+    for edge, input_grad, (shape, dtype) in zip(node.next_edges, input_grads, node.input_meta):
+        if edge is None:
+            continue
+        if input_grad is not None:
+            if input_grad.shape != shape:
+                input_grad = unbroadcast(input_grad, shape)
+            if input_grad.dtype != dtype:
+                input_grad = input_grad.astype(dtype)
+            pending.add(edge, input_grad, _is_private(input_grad, grad, private, given))
+        remaining = deps[edge] - 1
+        deps[edge] = remaining
+        if remaining == 0:
+            if type(edge) is Context:
+                ready.append(edge)
+            elif edge in pending.grads:
+                deliver(edge, *pending.take(edge))
 
 
 def _is_private(array: np.ndarray, grad: np.ndarray, grad_private: bool,

@@ -43,10 +43,9 @@ class Context:
         "needs_input_grad",
         "next_edges",
         "input_meta",
-        "saved_versions",
+        "saved_inputs",
+        "out_id",
         "writes_at_save",
-        "freed",
-        "retained",
         "__weakref__",
         "__dict__",
     )
@@ -58,11 +57,15 @@ class Context:
         self.next_edges = next_edges  # per input: a Context, an AccumulateGrad or None
         self.input_meta = input_meta  # per input: (shape, dtype), to unbroadcast and cast
         self.saved: tuple = ()
-        self.saved_versions: tuple = ()  # (counter, value, position in saved, input index)
-        self.writes_at_save = 0  # VersionCounter.writes when saved_versions was recorded
-        self.freed = False
-        self.retained: Any = None
+        # Whose the saved arrays are, to check them in backward (core/saved.py).
+        self.saved_inputs: tuple = ()
+        self.out_id = 0
+        self.writes_at_save = 0
 
+    # Set on the few nodes that need them (class defaults keep every other node small).
+    freed = False  # backward released the saved arrays
+    retained: Any = None  # weak reference to the output tensor that called retain_grad()
+    out_version: Any = None  # the output's VersionCounter, once the output has one
     pre_hooks: dict | None = None  # register_hook on the output: set per node when used
     # The functions a backward rule computes with (``xp = ctx.xp``): numpy here; the tensor
     # namespace when the backward pass is recorded (create_graph=True, core/graph_engine.py).

@@ -23,13 +23,12 @@ from .engine import (
     SECOND_BACKWARD,
     AccumulateGrad,
     BackwardRuns,
-    _check_versions,
     _count_dependencies,
 )
 from .frozen import is_frozen
 from .function import Context
 from .grad_mode import enable_grad
-from .version import VersionCounter
+from .saved import check_saved_unchanged, release_saved, saved_owners
 
 _namespace: Any = None  # the tensor namespace, set by minitorch.autograd at import
 
@@ -69,7 +68,7 @@ class GraphContext:
 
 def saved_as_tensors(node: Context, xp: Any) -> tuple:
     """The node's saved arrays as tensors (see the module docstring for the rule)."""
-    owners = {position: owner for _, _, position, owner in node.saved_versions}
+    owners = {position: owner for position, _, owner, _ in saved_owners(node)}
     rebuild = getattr(node.fn, "graph_saved", None)
     out = []
     for position, value in enumerate(node.saved):
@@ -104,20 +103,8 @@ def derived_node(fn: type, edge: Any, meta: tuple, saved: tuple, attrs: dict,
     node = Context(fn, (True,), (edge,), (meta,))
     node.saved = saved
     node.__dict__.update(attrs)
-    output = [i for i, s in enumerate(saved) if s is value]
-    if output:  # the derived value is this node's output: version-free owner record
-        node.saved_versions = tuple((_STILL, 0, i, -1) for i in output)
+    node.out_id = id(value)  # a saved value that is the output is owned by the node
     return xp.wrap(value, node)
-
-
-class _Unversioned:
-    """A version counter that never changes, for arrays made during backward."""
-
-    value = 0
-    last_op = None
-
-
-_STILL = _Unversioned()
 
 
 def run_backward_graph(roots: Sequence[Any], grads: Sequence[Any], retain_graph: bool = True,
@@ -197,8 +184,8 @@ def _run_node(node: Context, grad: Any, xp: Any, retain_graph: bool, capture: di
         deliver(node, grad)
     if node.freed:
         raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
-    if node.saved_versions and node.writes_at_save != VersionCounter.writes:
-        _check_versions(node)
+    if node.saved:
+        check_saved_unchanged(node)
     if not getattr(node.fn, "higher_order", True):
         raise RuntimeError(NO_HIGHER_ORDER.format(op=node.fn.__name__))
     input_grads = node.fn.backward(GraphContext(node, xp), grad)
@@ -207,9 +194,7 @@ def _run_node(node: Context, grad: Any, xp: Any, retain_graph: bool, capture: di
     if len(input_grads) < len(node.next_edges):
         input_grads += (None,) * (len(node.next_edges) - len(input_grads))
     if not retain_graph and node.saved:
-        node.saved = ()
-        node.saved_versions = ()
-        node.freed = True
+        release_saved(node)
     return input_grads
 
 

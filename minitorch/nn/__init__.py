@@ -13,8 +13,8 @@ from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tan
 from .container import ModuleList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
-from .flatten import Flatten
 from .explain import explain_grad
+from .flatten import Flatten
 from .freezing import (
     count_parameters,
     freeze,

@@ -20,8 +20,8 @@ from typing import Any, Iterable, TypeVar
 
 from ..tensor import Tensor
 from . import freeze_select as _by_name
-from .module import Module, parameter_holders
 from .model_summary import ModelSummary, summary
+from .module import Module, parameter_holders
 
 T = TypeVar("T")
 
