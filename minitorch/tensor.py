@@ -200,24 +200,24 @@ def _record(fn: type, args: tuple, arrays: list) -> Context:
     """The graph node of one op: which inputs need a gradient, and where each one goes,
     and every tensor input's shape and dtype (the engine unbroadcasts and casts with them;
     nn.summary's costs and minitorch.viz read those of the inputs that need no gradient)."""
-    needs = []
-    edges = []
-    meta = []
+    needs: tuple = ()
+    edges: tuple = ()
+    meta: tuple = ()
     for a, data in zip(args, arrays):
         if data is a:  # not a tensor: apply passed it through as it is
-            meta.append(_NO_META)
-            needs.append(False)
-            edges.append(None)
-            continue
-        meta.append((data.shape, data.dtype))
-        if a._requires_grad:
-            needs.append(True)
+            needs += (False,)
+            edges += (None,)
+            meta += (_NO_META,)
+        elif a._requires_grad:
+            needs += (True,)
             node = a._node
-            edges.append(node if node is not None else a._accumulator())
+            edges += (node if node is not None else a._accumulator(),)
+            meta += ((data.shape, data.dtype),)
         else:
-            needs.append(False)
-            edges.append(None)
-    ctx = Context(fn, tuple(needs), tuple(edges), tuple(meta))
+            needs += (False,)
+            edges += (None,)
+            meta += ((data.shape, data.dtype),)
+    ctx = Context(fn, needs, edges, meta)
     if _anomaly.enabled:  # detect_anomaly(): remember the user line that made this node
         ctx.creation_stack = creation_stack()
     if _record_hook is not None:  # minitorch.viz.record(): the node keeps its inputs

@@ -17,6 +17,7 @@ from .frozen import is_frozen
 from .function import Context
 from .hooks import run_grad_hooks
 from .saved import check_saved_unchanged, release_saved
+from .version import VersionCounter
 
 
 class BackwardRuns:
@@ -104,9 +105,10 @@ def _count_dependencies(roots: Iterable[Context]) -> dict[Any, int]:
 
 
 class PendingGrads:
-    """Gradients on their way, summed per destination (a node, or a leaf's AccumulateGrad):
-    a destination gets its sum once every edge into it has delivered, so each backward
-    writes each ``.grad`` once.
+    """The bookkeeping of one backward pass: gradients on their way, summed per destination
+    (a node, or a leaf's AccumulateGrad), and how many edges each destination still waits
+    for. A node is ready, and a leaf gets its sum, once every edge into it has delivered:
+    each backward writes each ``.grad`` once.
 
     A leaf's ``.grad`` is later updated in place (``+=``, ``zero_()``, clip_grad_norm_), so
     an array may become one only if nothing else can see it: ``shared`` holds the
@@ -114,25 +116,65 @@ class PendingGrads:
     array an op returned for two inputs, as Add does); they get a copy.
     """
 
-    __slots__ = ("grads", "shared")
+    __slots__ = ("grads", "shared", "waiting", "ready", "deliver")
 
-    def __init__(self) -> None:
+    def __init__(self, roots: Sequence[Any], grads: Sequence[Any], deliver: Any) -> None:
         self.grads: dict[Any, Any] = {}
         self.shared: set[Any] = set()
-
-    def add(self, key: Any, grad: Any, private: bool) -> None:
-        grads = self.grads
-        if key in grads:
-            grads[key] = grads[key] + grad  # a new array: private
-            self.shared.discard(key)
-        else:
-            grads[key] = grad
-            if not private:
-                self.shared.add(key)
+        self.deliver = deliver
+        for root, grad in zip(roots, grads):
+            if root is None:
+                continue
+            if root in self.grads:
+                self.grads[root] = self.grads[root] + grad
+                self.shared.discard(root)
+            else:
+                self.grads[root] = grad
+                self.shared.add(root)  # the caller holds it
+        self.waiting = _count_dependencies(
+            [root for root in self.grads if type(root) is Context])
+        self.ready: list[Context] = []
+        for root in list(self.grads):
+            if self.waiting.get(root, 0) == 0:  # no other root leads to it
+                if type(root) is Context:
+                    self.ready.append(root)
+                else:
+                    deliver(root, *self.take(root))
 
     def take(self, key: Any) -> tuple[Any, bool]:
         """The summed gradient for ``key`` (None if none came) and whether it is private."""
         return self.grads.pop(key, None), key not in self.shared
+
+    def send(self, node: Context, input_grads: tuple, grad: Any, private: bool) -> None:
+        """Send each of the node's input gradients along its edge, reduced to the input's
+        shape and dtype (``grad`` is the node's own gradient: an input gradient that is it,
+        or a view of it, is private only if ``grad`` was)."""
+        grads = self.grads
+        waiting = self.waiting
+        given: list[int] = []  # memory this node already handed out as private
+        for edge, input_grad, (shape, dtype) in zip(node.next_edges, input_grads,
+                                                    node.input_meta):
+            if edge is None:
+                continue
+            if input_grad is not None:
+                if input_grad.shape != shape:
+                    input_grad = unbroadcast(input_grad, shape)
+                if input_grad.dtype != dtype:
+                    input_grad = input_grad.astype(dtype)
+                if edge in grads:
+                    grads[edge] = grads[edge] + input_grad  # a new array: private
+                    self.shared.discard(edge)
+                else:
+                    grads[edge] = input_grad
+                    if not _is_private(input_grad, grad, private, given):
+                        self.shared.add(edge)
+            remaining = waiting[edge] - 1
+            waiting[edge] = remaining
+            if remaining == 0:
+                if type(edge) is Context:
+                    self.ready.append(edge)
+                elif edge in grads:
+                    self.deliver(edge, *self.take(edge))
 
 
 def run_backward(
@@ -151,17 +193,13 @@ def run_backward(
     if capture is None:
         BackwardRuns.latest += 1
     deliver = _Delivery(capture)
-    pending = PendingGrads()
-    for root, grad in zip(roots, grads):
-        if root is not None:
-            pending.add(root, grad, private=False)
-    deps = _count_dependencies([root for root in pending.grads if type(root) is Context])
-    ready = _first_ready(pending, deps, deliver)
+    pending = PendingGrads(roots, grads, deliver)
+    ready = pending.ready
     while ready:
         node = ready.pop()
         grad, private = pending.take(node)
         input_grads, grad, private = _run_node(node, grad, private, retain_graph, deliver)
-        _pass_on(node, input_grads, grad, private, pending, deps, ready, deliver)
+        pending.send(node, input_grads, grad, private)
 
 
 class _Delivery:
@@ -189,18 +227,6 @@ class _Delivery:
             key._accumulate_grad(grad, private)
 
 
-def _first_ready(pending: PendingGrads, deps: dict, deliver: _Delivery) -> list:
-    """The roots no other root leads to: nodes to run first; leaves get theirs now."""
-    ready = []
-    for root in list(pending.grads):
-        if deps.get(root, 0) == 0:
-            if type(root) is Context:
-                ready.append(root)
-            else:
-                deliver(root, *pending.take(root))
-    return ready
-
-
 def _run_node(node: Context, grad: Any, private: bool, retain_graph: bool,
               deliver: _Delivery) -> tuple[tuple, Any, bool]:
     """Run one node's backward: hooks, retained and captured gradients, the saved-array
@@ -223,8 +249,8 @@ def _run_node(node: Context, grad: Any, private: bool, retain_graph: bool,
         deliver(node, grad, False)
     if node.freed:
         raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
-    if node.saved:
-        check_saved_unchanged(node)
+    if node.saved and node.writes_at_save != VersionCounter.writes:
+        check_saved_unchanged(node)  # an in-place write happened since the node saved
     if _anomaly.enabled:  # set_detect_anomaly(True): check what backward returns
         input_grads = run_node_backward(node, grad)
     else:
@@ -236,30 +262,6 @@ def _run_node(node: Context, grad: Any, private: bool, retain_graph: bool,
     if not retain_graph and node.saved:
         release_saved(node)
     return input_grads, grad, private
-
-
-def _pass_on(node: Context, input_grads: tuple, grad: Any, private: bool,
-             pending: PendingGrads, deps: dict, ready: list, deliver: _Delivery) -> None:
-    """Send each input's gradient along its edge, reduced to the input's shape and dtype;
-    a destination whose last edge has delivered is ready (a node) or gets its sum (a leaf).
-    """
-    given: list[int] = []  # memory this node already handed out as private
-    for edge, input_grad, (shape, dtype) in zip(node.next_edges, input_grads, node.input_meta):
-        if edge is None:
-            continue
-        if input_grad is not None:
-            if input_grad.shape != shape:
-                input_grad = unbroadcast(input_grad, shape)
-            if input_grad.dtype != dtype:
-                input_grad = input_grad.astype(dtype)
-            pending.add(edge, input_grad, _is_private(input_grad, grad, private, given))
-        remaining = deps[edge] - 1
-        deps[edge] = remaining
-        if remaining == 0:
-            if type(edge) is Context:
-                ready.append(edge)
-            elif edge in pending.grads:
-                deliver(edge, *pending.take(edge))
 
 
 def _is_private(array: np.ndarray, grad: np.ndarray, grad_private: bool,

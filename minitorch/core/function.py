@@ -46,6 +46,7 @@ class Context:
         "saved_inputs",
         "out_id",
         "writes_at_save",
+        "freed",
         "__weakref__",
         "__dict__",
     )
@@ -61,9 +62,9 @@ class Context:
         self.saved_inputs: tuple = ()
         self.out_id = 0
         self.writes_at_save = 0
+        self.freed = False  # backward released the saved arrays
 
     # Set on the few nodes that need them (class defaults keep every other node small).
-    freed = False  # backward released the saved arrays
     retained: Any = None  # weak reference to the output tensor that called retain_grad()
     out_version: Any = None  # the output's VersionCounter, once the output has one
     pre_hooks: dict | None = None  # register_hook on the output: set per node when used
