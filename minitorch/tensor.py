@@ -149,7 +149,7 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     arrays = []
     tracked = False
     for a in args:
-        if isinstance(a, Tensor):
+        if type(a) is Tensor or isinstance(a, Tensor):
             if a._version is not None and type(getattr(a, "_view_of", None)) is tuple:
                 _refresh_view(a)
             arrays.append(a._data)
@@ -162,7 +162,7 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
     else:
         ctx = _UNTRACKED
     try:
-        out = fn.forward(ctx, *arrays, **kwargs)
+        out = fn.forward(ctx, *arrays, **kwargs) if kwargs else fn.forward(ctx, *arrays)
     except (ValueError, TypeError, OverflowError) as err:
         raise _op_error(fn, args, err) from None
     raw = out
@@ -185,8 +185,10 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
                 _check_not_inference(ctx, args)
             # Whose the saved arrays are (core/saved.py): the inputs that own one, and no
             # other (holding an input tensor holds its array).
-            ctx.saved_inputs = _owners(ctx.saved, args, arrays)
             ctx.out_id = id(out)
+            saved = ctx.saved
+            if len(saved) > 1 or saved[0] is not out:  # more than its own output (tanh's)
+                ctx.saved_inputs = _owners(saved, args, arrays)
             ctx.writes_at_save = VersionCounter.writes
     if fn.is_view:
         _share_version_if_view(result, fn, args)
