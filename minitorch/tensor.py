@@ -43,7 +43,7 @@ from .tensor_mixins.queries import QueryMixin
 from .tensor_mixins.reduction import MaxResult, MinResult
 from .tensor_mixins.sorting import SortResult, TopkResult
 
-__all__ = ["Tensor", "apply", "wrap", "unwrap", "zero_grads"]
+__all__ = ["Tensor", "apply", "wrap", "unwrap", "zero_grads", "initial_grad"]
 # Names other modules of the package still import from here (kept while they migrate).
 _REEXPORTED = (_correction, _index, _shape_arg, _tensor_data, _format_tensor, MaxResult,
                MinResult, SortResult, TopkResult)
@@ -324,17 +324,19 @@ def _wrap_array(data: Any) -> "Tensor":
     return _make(data if type(data) is np.ndarray else np.asarray(data))
 
 
-def wrap(data: np.ndarray) -> "Tensor":
-    """Library API: an untracked leaf tensor around ``data``, sharing its memory (no copy,
-    no dtype change). For code inside minitorch (optimizers, loaders, modules) that makes
-    tensors from arrays it computed; users call :func:`minitorch.tensor` or ``from_numpy``.
+def wrap(data: np.ndarray, grad_fn: Context | None = None) -> "Tensor":
+    """Library API: a tensor around ``data``, sharing its memory (no copy, no dtype
+    change): an untracked leaf, or, given ``grad_fn``, the output of that recorded node
+    (it then requires grad). For code inside minitorch (optimizers, loaders, modules,
+    autograd) that makes tensors from arrays it computed; users call
+    :func:`minitorch.tensor` or ``from_numpy``.
 
     >>> import numpy as np
     >>> a = np.zeros(2, np.float32)
     >>> unwrap(wrap(a)) is a
     True
     """
-    return _make(data)
+    return _make(data, grad_fn is not None, grad_fn)
 
 
 def unwrap(t: "Tensor") -> np.ndarray:
@@ -605,7 +607,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
             raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
         if not self._requires_grad:
             raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
-        grad = _initial_grad(self, gradient)
+        grad = initial_grad(self, gradient)
         root = self._node if self._node is not None else self._accumulator()
         if create_graph:  # record the backward pass itself (core/graph_engine.py)
             if isinstance(gradient, Tensor):
@@ -794,7 +796,9 @@ for _name, _meant in _TYPOS.items():
     setattr(Tensor, _name, _typo_trap(_name, _meant))
 
 
-def _initial_grad(t: Tensor, gradient: Any) -> np.ndarray:
+def initial_grad(t: Tensor, gradient: Any) -> np.ndarray:
+    """Library API: the array backward starts from at ``t``: ``gradient`` checked against
+    ``t``'s shape and cast to its dtype, or ones for a one-element ``t``."""
     if gradient is None:
         if t._data.size != 1:
             raise RuntimeError(

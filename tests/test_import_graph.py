@@ -7,8 +7,6 @@
 4. ``minitorch/serialization.py`` sits below ``nn/``: it imports only the tensor, dtypes,
    devices and the safe archive reader (``nn.Parameter`` registers itself with it).
 
-``KNOWN`` lists the private imports still waiting for their migration (delete an entry
-once its module is migrated); the test fails on any import not listed.
 """
 from __future__ import annotations
 
@@ -18,19 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "minitorch"
 CORE = ("minitorch.core", "minitorch.tensor", "minitorch.tensor_mixins")
 
-# (importing module, imported private name): files other work was rewriting while the
-# internal API was narrowed (issue 15); migrate them to wrap/unwrap and public names.
-KNOWN = {
-    ("minitorch.autograd.function", "minitorch.tensor._make"),
-    ("minitorch.autograd.functional", "minitorch.tensor._initial_grad"),
-    ("minitorch.autograd.functional", "minitorch.tensor._make"),
-    ("minitorch.autograd.gradcheck", "minitorch.tensor._make"),
-    ("minitorch.autograd.gradients", "minitorch.tensor._initial_grad"),
-    ("minitorch.autograd.gradients", "minitorch.tensor._make"),
-    ("minitorch.autograd.tensor_namespace", "minitorch.tensor._make"),
-    ("minitorch.data.dataset", "minitorch.tensor._make"),
-    ("minitorch.nn.functional", "minitorch.tensor._make"),
-}
 
 
 def _modules():
@@ -80,7 +65,7 @@ def test_no_private_names_cross_packages_outside_the_core():
                 private = imported.startswith("_") and not imported.startswith("__")
                 if private and _package_of(target) != package:
                     found.add((name, f"{target}.{imported}"))
-    assert found - KNOWN == set(), "new private imports across packages (use the public API)"
+    assert found == set(), "private imports across packages (use the public API)"
 
 
 def test_mixins_never_import_the_core_at_run_time():

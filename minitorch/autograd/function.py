@@ -6,7 +6,7 @@ from typing import Any
 from ..core import function as core
 from ..core.engine import SECOND_BACKWARD
 from ..core.grad_mode import no_grad
-from ..tensor import Tensor, _make, apply
+from ..tensor import Tensor, apply, wrap
 
 
 class FunctionCtx:
@@ -27,7 +27,7 @@ class FunctionCtx:
             raise RuntimeError(SECOND_BACKWARD.format(node=self._node.name()))
         if self._recorded is not None:
             return self._recorded
-        return tuple(None if a is None else _make(a) for a in self._node.saved)
+        return tuple(None if a is None else wrap(a) for a in self._node.saved)
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -42,7 +42,7 @@ class _UserOp(core.Function):
         user_ctx = FunctionCtx(ctx)
         ctx.user_ctx = user_ctx
         ctx.user = user
-        inputs = [_make(a) if hasattr(a, "dtype") and hasattr(a, "shape") else a for a in arrays]
+        inputs = [wrap(a) if hasattr(a, "dtype") and hasattr(a, "shape") else a for a in arrays]
         with no_grad():
             out = user.forward(user_ctx, *inputs)
         if not isinstance(out, Tensor):
@@ -57,7 +57,7 @@ class _UserOp(core.Function):
         if isinstance(grad, Tensor):  # backward(create_graph=True): record the user's ops
             return _recorded_backward(ctx, grad)
         with no_grad():
-            grads = ctx.user.backward(ctx.user_ctx, _make(grad))
+            grads = ctx.user.backward(ctx.user_ctx, wrap(grad))
         grads = _check_count(ctx, grads)
         # Copies: the user's tensors may live on elsewhere, and an array the engine makes a
         # leaf's .grad is later updated in place.

@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core.grad_mode import enable_grad
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 
 
 def numerical_grad(fn: Callable[..., Tensor], inputs: Sequence[Tensor], index: int,
@@ -49,7 +49,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: f
         weights = np.random.default_rng(seed).standard_normal(out.shape)
         for i in checked:
             inputs[i].grad = None
-        (out * _make(np.asarray(weights))).sum().backward()  # float64, as numerical_grad uses
+        (out * wrap(np.asarray(weights))).sum().backward()  # float64, as numerical_grad uses
     for i in checked:
         analytic = inputs[i].grad
         analytic = np.zeros(inputs[i].shape) if analytic is None else analytic._data
@@ -89,7 +89,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     outputs = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
     rng = np.random.default_rng(seed + 1)
     if grad_outputs is None:
-        vs = [_make(rng.standard_normal(o.shape)).requires_grad_() for o in outputs]
+        vs = [wrap(rng.standard_normal(o.shape)).requires_grad_() for o in outputs]
     else:
         vs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
     n = len(inputs)
@@ -101,8 +101,8 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
         tracked = [(o, g) for o, g in zip(outs, v) if o.requires_grad]
         grads = grad([o for o, _ in tracked], [xs[i] for i in checked],
                      [g for _, g in tracked], create_graph=True, allow_unused=True)
-        parts = [(g * _make(rng_weights[k])).sum() for k, g in enumerate(grads) if g is not None]
-        total = _make(np.zeros((), dtype=np.float64))
+        parts = [(g * wrap(rng_weights[k])).sum() for k, g in enumerate(grads) if g is not None]
+        total = wrap(np.zeros((), dtype=np.float64))
         for part in parts:
             total = total + part
         return total

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..core.engine import run_backward
 from ..core.graph_engine import run_backward_graph
-from ..tensor import DOES_NOT_REQUIRE_GRAD, Tensor, _initial_grad, _make
+from ..tensor import DOES_NOT_REQUIRE_GRAD, Tensor, initial_grad, wrap
 
 
 def _as_list(value: Any) -> list:
@@ -26,7 +26,7 @@ def _roots_and_grads(outputs: list, grad_outputs: list) -> tuple[list, list]:
         if not out.requires_grad:
             raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
         roots.append(_root(out))
-        grads.append(_initial_grad(out, g))
+        grads.append(initial_grad(out, g))
     return roots, grads
 
 
@@ -88,7 +88,7 @@ def grad(
             continue
         # Always a copy: the engine may have captured the caller's grad_outputs, or one
         # array for several inputs (Add returns its gradient twice).
-        results.append(_make(value.copy()))
+        results.append(wrap(value.copy()))
     return tuple(results)
 
 

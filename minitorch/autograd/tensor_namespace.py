@@ -13,7 +13,7 @@ import numpy as np
 from ..ops import elementwise as E
 from ..ops import reduce as R
 from ..ops import shape as S
-from ..tensor import Tensor, _make, apply, unwrap, wrap
+from ..tensor import Tensor, apply, unwrap, wrap
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -158,7 +158,7 @@ class tensor_namespace:  # noqa: N801 - used like a module: xp.exp(a)
     @staticmethod
     def wrap(array: np.ndarray, node: Any) -> Tensor:
         """``array`` as a tensor whose ``grad_fn`` is ``node`` (a constant if None)."""
-        return _make(array, node is not None, node)  # the one use that needs a grad_fn
+        return wrap(array, node)
 
     @staticmethod
     def as_tensor(value: Any) -> Tensor:

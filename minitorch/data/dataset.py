@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..dtype import from_numpy_dtype
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, wrap
 from ..tensor_mixins.base import index_data
 from ._util import dataset_length, make_rng
 from .collate import fetch
@@ -45,14 +45,14 @@ def _rows(t: Tensor, index: Any) -> Tensor:
     a = t._data
     if isinstance(index, np.ndarray):
         # np.take beats a[index] on 2-D and larger arrays; the result is a fresh copy either way
-        return _make(np.take(a, index, axis=0) if a.ndim > 1 else a[index])
+        return wrap(np.take(a, index, axis=0) if a.ndim > 1 else a[index])
     if isinstance(index, slice):
         view = a[index]
         # A batch that is a view of the dataset must not be changed in place: an in-place
         # normalisation would silently rewrite the dataset and compound every epoch.
         view.flags.writeable = False
-        return _make(view)
-    return _make(a[index, ...])  # `...` keeps a 0-d array (not a numpy scalar) for 1-D data
+        return wrap(view)
+    return wrap(a[index, ...])  # `...` keeps a 0-d array (not a numpy scalar) for 1-D data
 
 
 class TensorDataset(Dataset):
@@ -94,7 +94,7 @@ class TensorDataset(Dataset):
 def _as_tensor(t: Any, position: int) -> Tensor:
     if isinstance(t, np.ndarray):
         from_numpy_dtype(t.dtype)
-        t = _make(t)
+        t = wrap(t)
     elif not isinstance(t, Tensor):
         raise TypeError(
             f"TensorDataset: argument {position} is a {type(t).__name__}; expected a minitorch "

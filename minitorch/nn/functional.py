@@ -20,7 +20,7 @@ from ..ops import elementwise as E
 from ..ops import matmul as M
 from ..ops import nn as N
 from ..rng import generator
-from ..tensor import Tensor, _make, apply
+from ..tensor import Tensor, apply, wrap
 
 __all__ = [
     "linear", "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -346,7 +346,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise RuntimeError(f"one_hot(): class values must be in [0, {n - 1}]")
-    return _make((idx[..., None] == np.arange(n)).astype(np.int64))
+    return wrap((idx[..., None] == np.arange(n)).astype(np.int64))
 
 
 # ----------------------------------------------------------------------- losses
