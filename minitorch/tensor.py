@@ -43,7 +43,8 @@ from .tensor_mixins.queries import QueryMixin
 from .tensor_mixins.reduction import MaxResult, MinResult
 from .tensor_mixins.sorting import SortResult, TopkResult
 
-__all__ = ["Tensor", "apply", "wrap", "unwrap", "zero_grads", "initial_grad"]
+__all__ = ["Tensor", "apply", "wrap", "unwrap", "zero_grads", "initial_grad", "bump_version",
+           "version", "set_array", "set_grad", "gradient_edge", "grad_delivered_in"]
 # Names other modules of the package still import from here (kept while they migrate).
 _REEXPORTED = (_correction, _index, _shape_arg, _tensor_data, _format_tensor, MaxResult,
                MinResult, SortResult, TopkResult)
@@ -360,6 +361,88 @@ def zero_grads(params: Any, set_to_none: bool = True) -> None:
             grad._version_counter().bump("zero_grad")
         else:
             p._grad = _make(np.zeros_like(grad._data))
+
+
+def bump_version(t: "Tensor", op: str) -> None:
+    """Library API: record that ``op`` wrote into ``unwrap(t)`` in place, as every in-place
+    op does (autograd's saved-value check sees it). For library code that writes the
+    shared array directly: optimizer steps, ``nn.init``, gradient clipping, state loading.
+
+    >>> import numpy as np
+    >>> t = wrap(np.zeros(2))
+    >>> before = version(t)
+    >>> arr = unwrap(t); arr += 1
+    >>> bump_version(t, "add_"); version(t) - before
+    1
+    """
+    t._version_counter().bump(op)
+
+
+def version(t: "Tensor") -> int:
+    """Library API: how many in-place writes ``t``'s storage has had (PyTorch's
+    ``t._version``); for library code that caches what it computed from a tensor.
+
+    >>> import numpy as np
+    >>> version(wrap(np.zeros(2)))
+    0
+    """
+    return t._version_counter().value
+
+
+def set_array(t: "Tensor", array: np.ndarray) -> None:
+    """Library API: make ``array`` (not copied) the storage of ``t``, the same tensor object,
+    without a version bump; for library code that changes a tensor's storage under
+    everyone holding it (``Module.to(dtype)`` keeps the Parameters optimizers hold).
+
+    >>> import numpy as np
+    >>> t = wrap(np.zeros(2, np.float32)); new = np.ones(2)
+    >>> set_array(t, new); unwrap(t) is new
+    True
+    """
+    t._data = array
+
+
+def set_grad(t: "Tensor", grad: "Tensor | None") -> None:
+    """Library API: make ``grad`` the ``.grad`` of ``t`` without the ``grad`` setter's
+    dtype and shape checks; for the engine and optimizers, which put back or sum a
+    gradient they got from ``t`` or from backward (already of its shape), where a check
+    could only reject what the library made.
+
+    >>> import numpy as np
+    >>> t = wrap(np.zeros(2)); g = wrap(np.ones(2))
+    >>> set_grad(t, g); t.grad is g
+    True
+    """
+    t._grad = grad
+
+
+def gradient_edge(t: "Tensor") -> Any:
+    """Library API: where backward starts from ``t`` or delivers ``t``'s gradient: its
+    ``grad_fn`` as recorded (without the view refresh of the ``grad_fn`` property), or, for
+    a leaf, its ``AccumulateGrad`` node (made on first use). For ``autograd.grad``.
+
+    >>> import numpy as np
+    >>> leaf = wrap(np.zeros(2)); leaf.requires_grad = True
+    >>> gradient_edge(leaf).name(), gradient_edge(leaf) is gradient_edge(leaf)
+    ('AccumulateGrad', True)
+    """
+    node = t._node
+    return node if node is not None else t._accumulator()
+
+
+def grad_delivered_in(t: "Tensor") -> int | None:
+    """Library API: the number (``BackwardRuns.latest`` then) of the backward pass that
+    last wrote ``t.grad``: 0 if none did yet, None while ``t`` has no ``AccumulateGrad``
+    node (no backward pass reached it, no hook made one). For the optimizer guard; unlike
+    :func:`gradient_edge` it makes nothing.
+
+    >>> import numpy as np
+    >>> leaf = wrap(np.zeros(2)); leaf.requires_grad = True
+    >>> grad_delivered_in(leaf) is None
+    True
+    """
+    edge = getattr(t, "_accumulate_edge", None)
+    return None if edge is None else edge.delivered_in
 
 
 def _to_array(value: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 from .optimizer import Optimizer, _check_range, decay_squares_, lerp_
 
 
@@ -70,7 +70,7 @@ class Adam(Optimizer):
         amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
         for p, g in zip(params, grads):
-            d = p._data
+            d = unwrap(p)
             state = self.state[p]
             if not state:
                 state["step"] = 0
@@ -83,15 +83,15 @@ class Adam(Optimizer):
             if weight_decay and decoupled:
                 d *= 1 - lr * weight_decay
             g = self._penalized_grad(d, g, 0 if decoupled else weight_decay, maximize)
-            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+            m, v = unwrap(state["exp_avg"]), unwrap(state["exp_avg_sq"])
             tmp = self._scratch(d, 1)
             lerp_(m, g, 1 - beta1, tmp)
             decay_squares_(v, g, beta2, tmp)
             if amsgrad:
                 if "max_exp_avg_sq" not in state:  # amsgrad switched on after the start
                     state["max_exp_avg_sq"] = wrap(v.copy())
-                v = state["max_exp_avg_sq"]._data
-                np.maximum(v, state["exp_avg_sq"]._data, out=v)
+                v = unwrap(state["max_exp_avg_sq"])
+                np.maximum(v, unwrap(state["exp_avg_sq"]), out=v)
             # lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with sqrt(bc2) moved out: one pass less
             root_bc2 = math.sqrt(1 - beta2**t)
             np.sqrt(v, out=tmp)

@@ -33,6 +33,7 @@ from typing import Any
 
 from ..core.engine import BackwardRuns
 from ..nn.module import held_parameters, parameter_holders
+from ..tensor import grad_delivered_in
 
 __all__ = ["check_unowned", "register", "holder_name"]
 
@@ -57,8 +58,7 @@ def register(optimizer: Any) -> None:
 
 def _reached(p: Any, run: int) -> bool:
     """Whether backward pass number ``run`` wrote ``p.grad``."""
-    edge = getattr(p, "_accumulate_edge", None)
-    return edge is not None and edge.delivered_in == run
+    return grad_delivered_in(p) == run  # None (no AccumulateGrad yet) never equals it
 
 
 def _unowned(optimizer: Any) -> list[Any]:
@@ -67,7 +67,7 @@ def _unowned(optimizer: Any) -> list[Any]:
     mine = _ids(optimizer)
     found = []
     for p in held_parameters():
-        if id(p) not in mine and p._requires_grad and getattr(p, "_grad", None) is not None:
+        if id(p) not in mine and p.requires_grad and p.grad is not None:
             found.append(p)
     return found
 

@@ -38,7 +38,7 @@ import numpy as np
 from ..core.frozen import is_frozen
 from ..core.grad_mode import enable_grad
 from ..core.hooks import RemovableHandle, add_hook, args_kwargs, new_hook_dict
-from ..tensor import Tensor, wrap, zero_grads
+from ..tensor import Tensor, bump_version, set_grad, unwrap, wrap, zero_grads
 from . import guard as _guard
 
 _NOT_ITERABLE = (
@@ -220,7 +220,7 @@ class Optimizer:
                 self._update(group, params, grads)
                 updated += len(params)
                 for p in params:
-                    p._version_counter().bump(op)
+                    bump_version(p, op)
         if not updated:
             self._warn_idle(trainable)
         _guard.check_unowned(self)
@@ -237,17 +237,17 @@ class Optimizer:
                 if self.clear_state_when_frozen and p in state:
                     del state[p]
                 continue
-            grad = getattr(p, "_grad", None)
+            grad = p.grad
             if grad is None:
                 without_grad += 1
                 continue
             params.append(p)
-            grads.append(grad._data)
+            grads.append(unwrap(grad))
         return params, grads, without_grad
 
     def _update(self, group: dict[str, Any], params: list[Tensor],
                 grads: list[np.ndarray]) -> None:
-        """Update ``params`` in place (``p._data``) from ``grads``; never write to grads."""
+        """Update ``params`` in place (``unwrap(p)``) from ``grads``; never write to grads."""
         raise NotImplementedError(
             f"{type(self).__name__} must implement _update(group, params, grads) or step()"
         )
@@ -399,14 +399,14 @@ class Optimizer:
         loaded = {}
         for key, value in values.items():
             if isinstance(value, (Tensor, np.ndarray)):
-                array = value._data if isinstance(value, Tensor) else value
+                array = unwrap(value) if isinstance(value, Tensor) else value
                 if array.shape != p.shape:
                     raise ValueError(
                         f"the loaded {key!r} of {where} has shape {array.shape}, but the "
                         f"parameter has shape {p.shape}: the model's shapes changed since "
                         f"the state was saved"
                     )
-                loaded[key] = wrap(np.array(array, dtype=p._data.dtype))
+                loaded[key] = wrap(np.array(array, dtype=unwrap(p).dtype))
             else:
                 loaded[key] = value.item() if isinstance(value, np.generic) else value
         return loaded
@@ -482,18 +482,18 @@ def _hide_frozen_grads(optimizer: Optimizer, args: tuple, kwargs: dict) -> None:
             if is_frozen(p):
                 if optimizer.clear_state_when_frozen and p in optimizer.state:
                     del optimizer.state[p]
-                grad = getattr(p, "_grad", None)
+                grad = p.grad
                 if grad is not None:
                     hidden.append((p, grad))
-                    p._grad = None
+                    p.grad = None
 
 
 def _restore_frozen_grads(optimizer: Optimizer) -> None:
     hidden = optimizer.__dict__.get("_hidden_grads")
     while hidden:
         p, grad = hidden.pop()
-        if getattr(p, "_grad", None) is None:
-            p._grad = grad
+        if p.grad is None:
+            set_grad(p, grad)  # its own gradient back, unchecked as before it was hidden
 
 
 # The base step() applies the freezing rule itself (_active); it runs the step hooks too.
@@ -561,7 +561,7 @@ def _check_param(p: Any, where: str, what: str) -> None:
             f"{p.grad_fn.name()}. Pass the leaf parameters (model.parameters()); to make a "
             f"new leaf from a computed tensor, use t.detach().requires_grad_()"
         )
-    if p._data.dtype.kind != "f":
+    if unwrap(p).dtype.kind != "f":
         raise TypeError(
             f"{what} of {where} has dtype {p.dtype}: only floating tensors can be trained"
         )
@@ -585,7 +585,7 @@ def _check_range(options: Mapping[str, Any], key: str, where: str, low: float = 
 
 def _copy_value(value: Any) -> Any:
     if isinstance(value, Tensor):
-        return wrap(value._data.copy())
+        return wrap(unwrap(value).copy())
     if isinstance(value, np.ndarray):
         return value.copy()
     return value

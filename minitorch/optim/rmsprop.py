@@ -5,7 +5,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 from .optimizer import Optimizer, _check_range, decay_squares_, lerp_
 
 
@@ -58,7 +58,7 @@ class RMSprop(Optimizer):
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         centered, maximize = group["centered"], group["maximize"]
         for p, g in zip(params, grads):
-            d = p._data
+            d = unwrap(p)
             state = self.state[p]
             if not state:
                 state["step"] = 0
@@ -69,11 +69,11 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = wrap(np.zeros_like(d))
             state["step"] += 1
             g = self._penalized_grad(d, g, weight_decay, maximize)
-            s = state["square_avg"]._data
+            s = unwrap(state["square_avg"])
             tmp = self._scratch(d, 1)
             decay_squares_(s, g, alpha, tmp)
             if centered:
-                a = state["grad_avg"]._data
+                a = unwrap(state["grad_avg"])
                 lerp_(a, g, 1 - alpha, tmp)
                 np.multiply(a, a, out=tmp)
                 np.subtract(s, tmp, out=tmp)
@@ -83,7 +83,7 @@ class RMSprop(Optimizer):
             tmp += eps
             np.divide(g, tmp, out=tmp)
             if momentum > 0:
-                buf = state["momentum_buffer"]._data
+                buf = unwrap(state["momentum_buffer"])
                 buf *= momentum
                 buf += tmp
                 np.multiply(buf, lr, out=tmp)

@@ -5,7 +5,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 from .optimizer import Optimizer, _check_range
 
 
@@ -63,16 +63,16 @@ class SGD(Optimizer):
         weight_decay, nesterov = group["weight_decay"], group["nesterov"]
         maximize = group["maximize"]
         for p, g in zip(params, grads):
-            d = p._data
+            d = unwrap(p)
             g = self._penalized_grad(d, g, weight_decay, maximize)
             if momentum:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     buf = state["momentum_buffer"] = wrap(np.array(g, dtype=d.dtype))
-                    b = buf._data
+                    b = unwrap(buf)
                 else:
-                    b = buf._data
+                    b = unwrap(buf)
                     b *= momentum
                     if dampening:
                         b += g * (1 - dampening)
