@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..creation import empty
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from . import functional as F
 from . import init
 from .module import Module
@@ -60,7 +60,7 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+            unwrap(self.weight)[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,

@@ -20,7 +20,7 @@ from ..ops import elementwise as E
 from ..ops import matmul as M
 from ..ops import nn as N
 from ..rng import generator
-from ..tensor import Tensor, apply, wrap
+from ..tensor import Tensor, apply, bump_version, unwrap, wrap
 
 __all__ = [
     "linear", "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -54,7 +54,7 @@ def _reduction(reduction: str, size_average: Any = None, reduce: Any = None) -> 
 
 
 def _float_input(x: Tensor, fn: str) -> None:
-    if x._data.dtype.kind != "f":
+    if unwrap(x).dtype.kind != "f":
         raise NotImplementedError(  # PyTorch: '"mse_cpu" not implemented for 'Long''
             f"{fn}(): input must be a floating point tensor (the model's output), got "
             f"{x.dtype}; call .float() on it"
@@ -62,7 +62,7 @@ def _float_input(x: Tensor, fn: str) -> None:
 
 
 def _same_dtype(input: Tensor, target: Tensor, fn: str) -> None:  # noqa: A002
-    if target._data.dtype != input._data.dtype:
+    if unwrap(target).dtype != unwrap(input).dtype:
         raise RuntimeError(
             f"{fn}(): target dtype {target.dtype} does not match input dtype {input.dtype}; "
             f"convert the target with target.to(input.dtype) (e.g. target.float()): a "
@@ -104,7 +104,7 @@ def _binary_pair(input: Tensor, target: Tensor, fn: str) -> None:  # noqa: A002
     _tensor(input, fn)
     _tensor(target, fn, "target")
     _float_input(input, fn)
-    if target._data.dtype.kind != "f":
+    if unwrap(target).dtype.kind != "f":
         raise RuntimeError(
             f"{fn}(): target must be a float tensor of 0/1 labels (or probabilities), got "
             f"{target.dtype}; use target.float()"
@@ -127,7 +127,7 @@ def _class_targets(input: Tensor, target: Tensor, fn: str, ignore_index: int) ->
         raise RuntimeError(f"{fn}(): input needs a class dimension, got a 0-d tensor")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
-    t = target._data
+    t = unwrap(target)
     if t.dtype.kind not in "iu":
         raise RuntimeError(
             f"{fn}(): target must hold class indices as integers (int64) of shape "
@@ -165,7 +165,7 @@ def _class_weight(weight: Tensor | None, input: Tensor, fn: str) -> np.ndarray |
     if weight is None:
         return None
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    w = _tensor(weight, fn, "weight")._data
+    w = unwrap(_tensor(weight, fn, "weight"))
     if w.shape != (classes,):
         raise RuntimeError(
             f"{fn}(): weight must have one entry per class, shape ({classes},), got "
@@ -267,7 +267,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def _check_batch(input: Tensor) -> None:  # noqa: A002
-    per_channel = input._data.size // max(input.shape[1], 1) if input.ndim > 1 else 1
+    per_channel = unwrap(input).size // max(input.shape[1], 1) if input.ndim > 1 else 1
     if per_channel <= 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size "
@@ -285,14 +285,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     are given, updates them in place; otherwise it uses the running statistics.
     """
     _tensor(input, "batch_norm")
-    rm = running_mean._data if running_mean is not None else None
-    rv = running_var._data if running_var is not None else None
+    rm = unwrap(running_mean) if running_mean is not None else None
+    rv = unwrap(running_var) if running_var is not None else None
     if training:
         _check_batch(input)
         out = apply(N.BatchNormTrain, input, weight, bias, rm, rv, momentum, eps)
         if rm is not None:
-            running_mean._version_counter().bump("batch_norm")
-            running_var._version_counter().bump("batch_norm")
+            bump_version(running_mean, "batch_norm")
+            bump_version(running_var, "batch_norm")
         return out
     if rm is None or rv is None:
         raise ValueError("batch_norm() outside training needs running_mean and running_var")
@@ -315,7 +315,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,  # noqa: A0
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Look up rows of ``weight`` at the integer indices in ``input``."""
-    indices = _tensor(input, "embedding")._data
+    indices = unwrap(_tensor(input, "embedding"))
     if indices.dtype.kind not in "iu":
         raise TypeError(
             f"embedding(): indices must be an integer tensor (int64), got {input.dtype}; "
@@ -340,7 +340,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     tensor([[1, 0, 0],
             [0, 0, 1]])
     """
-    idx = _tensor(tensor, "one_hot")._data
+    idx = unwrap(_tensor(tensor, "one_hot"))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot(): expected an integer tensor, got {tensor.dtype}")
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
@@ -408,7 +408,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     _tensor(input, "cross_entropy")
     _tensor(target, "cross_entropy", "target")
     w = _class_weight(weight, input, "cross_entropy")
-    if target._data.dtype.kind == "f" and input.ndim >= 1:
+    if unwrap(target).dtype.kind == "f" and input.ndim >= 1:
         _float_input(input, "cross_entropy")
         _same_dtype(input, target, "cross_entropy")
         if target.shape != input.shape and target.ndim == input.ndim - 1:
@@ -422,7 +422,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         return apply(N.CrossEntropy, input, target, w, reduction, ignore_index,
                      float(label_smoothing))
     _class_targets(input, target, "cross_entropy", ignore_index)
-    return apply(N.CrossEntropy, input, target._data, w, reduction, ignore_index,
+    return apply(N.CrossEntropy, input, unwrap(target), w, reduction, ignore_index,
                  float(label_smoothing))
 
 
@@ -433,7 +433,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     reduction = _reduction(reduction, size_average, reduce)
     _class_targets(input, target, "nll_loss", ignore_index)
     w = _class_weight(weight, input, "nll_loss")
-    return apply(N.NLLLoss, input, target._data, w, reduction, ignore_index)
+    return apply(N.NLLLoss, input, unwrap(target), w, reduction, ignore_index)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -445,7 +445,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """
     reduction = _reduction(reduction, size_average, reduce)
     _binary_pair(input, target, "binary_cross_entropy")
-    x = input._data
+    x = unwrap(input)
     if x.size and (x.min() < 0 or x.max() > 1 or np.isnan(x).any()):
         raise RuntimeError(
             "binary_cross_entropy(): all elements of input should be between 0 and 1 (they "

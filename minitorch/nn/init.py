@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..rng import generator
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version, unwrap
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
@@ -30,8 +30,8 @@ def _write(tensor: Tensor, values: Any, name: str) -> Tensor:
     """Write values into the tensor's storage: an untracked, in-place initialisation."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{name}: expected a Tensor, got {type(tensor).__name__}")
-    np.copyto(tensor._data, values, casting="unsafe")
-    tensor._version_counter().bump(name)
+    np.copyto(unwrap(tensor), values, casting="unsafe")
+    bump_version(tensor, name)
     return tensor
 
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..creation import zeros
 from ..ops.matmul import Linear as _LinearOp
-from ..tensor import Tensor, apply, wrap
+from ..tensor import Tensor, apply, unwrap, wrap
 from . import init
 from .dropout import Dropout
 from .linear import Identity, Linear
@@ -100,7 +100,7 @@ class LoRALinear(Module):
 
     def delta_weight(self) -> np.ndarray:
         """``scaling * B @ A`` as a numpy array (the update ``merge_lora`` folds in)."""
-        return (self.lora_B._data @ self.lora_A._data) * self.scaling
+        return (unwrap(self.lora_B) @ unwrap(self.lora_A)) * self.scaling
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -192,7 +192,7 @@ def merge_lora(model: Module) -> MergeReport:
     for name, layer in layers.items():
         base = layer.base
         with np.errstate(over="ignore", invalid="ignore"):
-            weight = base.weight._data + layer.delta_weight().astype(base.weight._data.dtype)
+            weight = unwrap(base.weight) + layer.delta_weight().astype(unwrap(base.weight).dtype)
         if not np.all(np.isfinite(weight)):
             bad = int(np.size(weight) - np.count_nonzero(np.isfinite(weight)))
             raise RuntimeError(
@@ -203,8 +203,8 @@ def merge_lora(model: Module) -> MergeReport:
         new.training = layer.training
         new.__dict__["_lora_unmerged"] = layer
         eye = np.eye(base.in_features, dtype=weight.dtype)
-        unmerged = eye @ base.weight._data.T + (eye @ layer.lora_A._data.T) @ (
-            layer.lora_B._data.T) * layer.scaling
+        unmerged = eye @ unwrap(base.weight).T + (eye @ unwrap(layer.lora_A).T) @ (
+            unwrap(layer.lora_B).T) * layer.scaling
         report[name] = float(np.max(np.abs(eye @ weight.T - unmerged), initial=0.0))
         merged[name] = new
     for name, new in merged.items():
@@ -250,7 +250,7 @@ def _plain_linear(base: Linear, weight: np.ndarray, flags: Mapping[str, bool]) -
     new.in_features, new.out_features = base.in_features, base.out_features
     new.weight = Parameter(wrap(weight), requires_grad=flags.get("weight", False))
     if base.bias is not None:
-        new.bias = Parameter(wrap(base.bias._data.copy()),
+        new.bias = Parameter(wrap(unwrap(base.bias).copy()),
                              requires_grad=flags.get("bias", False))
     else:
         new.register_parameter("bias", None)
@@ -267,13 +267,13 @@ def _baseline(model: Module) -> None:
     fine-tuning changed (running statistics of BatchNorm layers that trained)."""
     known = model.__dict__.setdefault("_lora_buffer_digests", {})
     for name, b in model.named_buffers():
-        known.setdefault(name, _digest(b._data))
+        known.setdefault(name, _digest(unwrap(b)))
 
 
 def _fingerprint(state: Mapping[str, Tensor], names: Iterable[str]) -> str:
     h = hashlib.sha256()
     for name in sorted(names):
-        array = state[name]._data
+        array = unwrap(state[name])
         h.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
         h.update(np.ascontiguousarray(array).tobytes())
     return h.hexdigest()
@@ -296,7 +296,7 @@ def lora_state_dict(model: Module) -> dict[str, Any]:
     for mname, m in model.named_modules():
         trains = any(p.requires_grad for p in m.parameters(recurse=False))
         for bname, b in m.named_buffers(prefix=mname, recurse=False):
-            if trains or digests.get(bname) not in (None, _digest(b._data)):
+            if trains or digests.get(bname) not in (None, _digest(unwrap(b))):
                 keep.add(bname)
     first = next(iter(layers.values()), None)
     config = {
@@ -310,7 +310,7 @@ def lora_state_dict(model: Module) -> dict[str, Any]:
         "format": _FORMAT,
         "base_fingerprint": _fingerprint(full, set(full) - keep),
         "config": config,
-        "state": {n: wrap(full[n]._data.copy()) for n in full if n in keep},
+        "state": {n: wrap(unwrap(full[n]).copy()) for n in full if n in keep},
     }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..device import check_device, device
 from ..dtype import to_numpy_dtype
-from ..tensor import Tensor, wrap, zero_grads
+from ..tensor import Tensor, bump_version, set_array, unwrap, wrap, zero_grads
 from . import hooks as _hooks
 from .parameter import Parameter
 
@@ -465,12 +465,13 @@ class Module:
 
     def _cast(self, np_dtype: np.dtype) -> "Module":
         for t in list(self.parameters()) + list(self.buffers()):
-            if t._data.dtype.kind == "f" and t._data.dtype != np_dtype:
+            array = unwrap(t)
+            if array.dtype.kind == "f" and array.dtype != np_dtype:
                 # Same Parameter objects, new storage: optimizers holding them still work.
-                t._data = t._data.astype(np_dtype)
-                t._version_counter().bump("to")
+                set_array(t, array.astype(np_dtype))
+                bump_version(t, "to")
                 if t.grad is not None:
-                    t._grad = wrap(t.grad._data.astype(np_dtype))
+                    t.grad = wrap(unwrap(t.grad).astype(np_dtype))  # of t's new dtype
         return self
 
     def float(self) -> "Module":
@@ -504,7 +505,7 @@ class Module:
         """
         out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
         for name, value in self._state_items(prefix):
-            out[name] = value if keep_vars else wrap(value._data.copy())
+            out[name] = value if keep_vars else wrap(unwrap(value).copy())
         return out
 
     def _state_items(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
@@ -547,17 +548,17 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value._data if isinstance(value, Tensor) else value
+            array = unwrap(value) if isinstance(value, Tensor) else value
             if not isinstance(array, (np.ndarray, np.generic)):
                 errors.append(
                     f"value for {key!r} is a {type(value).__name__}, expected a Tensor "
                     f"(or a numpy array)"
                 )
                 continue
-            if array.shape != target._data.shape:
+            if array.shape != unwrap(target).shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} "
-                    f"from checkpoint, the shape in current model is {target._data.shape}."
+                    f"from checkpoint, the shape in current model is {unwrap(target).shape}."
                 )
                 continue
             staged.append((target, array))
@@ -576,10 +577,10 @@ class Module:
                 + "\nNothing was loaded: the module is unchanged."
             )
         # Everything checked: now write, in place (optimizers keep the same Parameters).
-        casted = [(t, np.asarray(a, dtype=t._data.dtype)) for t, a in staged]
+        casted = [(t, np.asarray(a, dtype=unwrap(t).dtype)) for t, a in staged]
         for target, array in casted:
-            np.copyto(target._data, array)
-            target._version_counter().bump("load_state_dict")
+            np.copyto(unwrap(target), array)
+            bump_version(target, "load_state_dict")
         return _IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- repr

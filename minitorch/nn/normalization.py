@@ -5,7 +5,7 @@ from typing import Any, Sequence
 
 from ..core.frozen import is_frozen
 from ..creation import ones, tensor, zeros
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version, unwrap
 from . import functional as F
 from . import init
 from .module import Module
@@ -107,10 +107,11 @@ class BatchNorm1d(Module):
         tracked = buffers["num_batches_tracked"]
         if tracked is not None:
             F._check_batch(input)  # before counting: a failed forward changes nothing
-            tracked._data += 1
-            tracked._version_counter().bump("batch_norm")
+            count = unwrap(tracked)
+            count += 1  # in place: a 0-d array
+            bump_version(tracked, "batch_norm")
             if factor is None:
-                factor = 1.0 / float(tracked._data)
+                factor = 1.0 / float(unwrap(tracked))
         return F.batch_norm(input, running_mean, running_var, weight, bias, True,
                             factor, self.eps)
 

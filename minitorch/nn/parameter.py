@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..serialization import register_tensor_kind
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 
 
 @register_tensor_kind("parameter")  # mt.save writes "parameter": true; mt.load rebuilds it
@@ -39,7 +39,7 @@ class Parameter(Tensor):
             )
         p = object.__new__(cls)
         # Always a leaf: the parameter takes the values, never the graph, of ``data``.
-        p._data = data._data
+        p._data = unwrap(data)
         p._requires_grad = False
         p._node = None
         p._version = data._version_counter()
@@ -55,7 +55,7 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         # copy.deepcopy(model) keeps parameters as Parameters (and requires_grad).
-        return (_rebuild_parameter, (self._data, self._requires_grad, self.grad))
+        return (_rebuild_parameter, (unwrap(self), self.requires_grad, self.grad))
 
 
 def _rebuild_parameter(data: Any, requires_grad: bool, grad: Any) -> Parameter:

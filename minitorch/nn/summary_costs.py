@@ -31,7 +31,7 @@ from ..core.grad_mode import enable_grad
 from ..creation import zeros
 from ..ops.matmul import Linear as _LinearOp
 from ..ops.matmul import MatMul as _MatMulOp
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from .module import Module
 
 __all__ = ["TrainingCosts", "training_costs"]
@@ -116,7 +116,7 @@ def _matmul_flops(node: Any, out_shape: tuple | None) -> int:
 
 
 def _dry_run(model: Module, x: Tensor) -> tuple[int, int]:
-    param_arrays = {id(p._data) for p in model.parameters()}
+    param_arrays = {id(unwrap(p)) for p in model.parameters()}
     with enable_grad():
         out = model(x)
     return _graph_costs(out, param_arrays)

@@ -5,7 +5,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, bump_version, unwrap, wrap
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -37,7 +37,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     params = _with_grads(parameters)
     if not params:
         return wrap(np.asarray(0.0, dtype=np.float32))
-    grads = [p.grad._data for p in params]
+    grads = [unwrap(p.grad) for p in params]
     norm_type = float(norm_type)
     if norm_type == float("inf"):
         total = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads)
@@ -53,12 +53,13 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if coef < 1:
         for p, g in zip(params, grads):
             g *= coef
-            p.grad._version_counter().bump("clip_grad_norm_")
+            bump_version(p.grad, "clip_grad_norm_")
     return wrap(np.asarray(total, dtype=grads[0].dtype))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element into ``[-clip_value, clip_value]``, in place."""
     for p in _with_grads(parameters):
-        np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
-        p.grad._version_counter().bump("clip_grad_value_")
+        grad = unwrap(p.grad)
+        np.clip(grad, -clip_value, clip_value, out=grad)
+        bump_version(p.grad, "clip_grad_value_")
