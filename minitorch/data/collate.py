@@ -8,7 +8,7 @@ import numpy as np
 
 from ..dtype import from_numpy_dtype
 from ..functions import stack
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 
 _PY_NUMBERS = (bool, int, float)
 
@@ -33,7 +33,7 @@ def default_collate(batch: list) -> Any:
         _check_shapes([t.shape for t in batch])
         if any(t.requires_grad for t in batch):
             return stack(batch)  # keeps the graph, as torch.stack would
-        return wrap(np.stack([t._data for t in batch]))
+        return wrap(np.stack([unwrap(t) for t in batch]))
     if isinstance(elem, (np.ndarray, np.generic)):
         arrays = [np.asarray(a) for a in batch]
         _check_shapes([a.shape for a in arrays])

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..dtype import from_numpy_dtype
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 from ..tensor_mixins.base import index_data
 from ._util import dataset_length, make_rng
 from .collate import fetch
@@ -42,7 +42,7 @@ def _rows(t: Tensor, index: Any) -> Tensor:
     """Rows ``index`` (an int, a slice or an int array) of a tensor's first dimension."""
     if t.requires_grad:
         return t[index]  # through autograd, as PyTorch's indexing would
-    a = t._data
+    a = unwrap(t)
     if isinstance(index, np.ndarray):
         # np.take beats a[index] on 2-D and larger arrays; the result is a fresh copy either way
         return wrap(np.take(a, index, axis=0) if a.ndim > 1 else a[index])
@@ -120,7 +120,7 @@ class Subset(Dataset):
     def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
         if isinstance(indices, Tensor):
-            indices = indices._data
+            indices = unwrap(indices)
         self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         n = dataset_length(dataset, "Subset")
         if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):

@@ -34,7 +34,7 @@ from ..core.grad_mode import no_grad
 from ..nn.dropout import Dropout
 from ..nn.module import Module
 from ..nn.normalization import BatchNorm1d
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap, version
 from .dataset import TensorDataset
 
 __all__ = ["precompute", "CachedFeatures", "StaleFeaturesError"]
@@ -47,16 +47,18 @@ class StaleFeaturesError(RuntimeError):
 def _fingerprint(body: Module) -> str:
     h = hashlib.sha256()
     for name, p in body.named_parameters():
-        h.update(f"{name}|{p.requires_grad}|{p._data.dtype.str}|{p._data.shape}|".encode())
-        h.update(np.ascontiguousarray(p._data).tobytes())
+        a = unwrap(p)
+        h.update(f"{name}|{p.requires_grad}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
     for name, b in body.named_buffers():
-        h.update(f"{name}|{b._data.dtype.str}|{b._data.shape}|".encode())
-        h.update(np.ascontiguousarray(b._data).tobytes())
+        a = unwrap(b)
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
 
 
 def _quick_state(body: Module) -> tuple:
-    return tuple((id(p._data), p._version_value, p.requires_grad) for p in body.parameters())
+    return tuple((id(unwrap(p)), version(p), p.requires_grad) for p in body.parameters())
 
 
 class CachedFeatures(TensorDataset):
@@ -156,8 +158,8 @@ def precompute(body: Module, loader: Iterable, allow_trainable: bool = False,
                     raise ValueError("precompute: each batch must be (inputs..., targets)")
                 *inputs, targets = batch
                 out = body(*inputs)
-                features.append(out._data.copy())
-                rest.append([np.asarray(t._data if isinstance(t, Tensor) else t)
+                features.append(unwrap(out).copy())
+                rest.append([np.asarray(unwrap(t) if isinstance(t, Tensor) else t)
                              for t in [targets]])
     finally:
         for m, training in modes:

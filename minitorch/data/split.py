@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 from .dataset import TensorDataset
 
 
@@ -47,7 +47,7 @@ class Split:
 
     def transform(self, features: Any) -> Tensor:
         """Standardise raw features (an array, tensor or nested list) like the splits."""
-        raw = features._data if isinstance(features, Tensor) else np.asarray(features)
+        raw = unwrap(features) if isinstance(features, Tensor) else np.asarray(features)
         return wrap(((raw - self.mean) / self.std).astype(np.float32))
 
     def __repr__(self) -> str:
