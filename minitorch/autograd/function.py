@@ -6,7 +6,7 @@ from typing import Any
 from ..core import function as core
 from ..core.engine import SECOND_BACKWARD
 from ..core.grad_mode import no_grad
-from ..tensor import Tensor, apply, wrap
+from ..tensor import Tensor, apply, unwrap, wrap
 
 
 class FunctionCtx:
@@ -14,24 +14,24 @@ class FunctionCtx:
     ``needs_input_grad``, and any attribute you like."""
 
     def __init__(self, node: Any) -> None:
-        self._node = node
+        self._graph_node = node
         self._recorded: tuple | None = None  # saved tensors during a recorded backward
 
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
-        self._node.save_for_backward(*(None if t is None else t._data for t in tensors))
+        self._graph_node.save_for_backward(*(None if t is None else unwrap(t) for t in tensors))
 
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
-        if self._node.freed:
-            raise RuntimeError(SECOND_BACKWARD.format(node=self._node.name()))
+        if self._graph_node.freed:
+            raise RuntimeError(SECOND_BACKWARD.format(node=self._graph_node.name()))
         if self._recorded is not None:
             return self._recorded
-        return tuple(None if a is None else wrap(a) for a in self._node.saved)
+        return tuple(None if a is None else wrap(a) for a in self._graph_node.saved)
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
-        return self._node.needs_input_grad
+        return self._graph_node.needs_input_grad
 
 
 class _UserOp(core.Function):
@@ -50,7 +50,7 @@ class _UserOp(core.Function):
                 f"{user.__name__}.forward must return one Tensor, got {type(out).__name__} "
                 "(several outputs are not supported)"
             )
-        return out._data
+        return unwrap(out)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
@@ -61,7 +61,7 @@ class _UserOp(core.Function):
         grads = _check_count(ctx, grads)
         # Copies: the user's tensors may live on elsewhere, and an array the engine makes a
         # leaf's .grad is later updated in place.
-        return tuple(g._data.copy() if isinstance(g, Tensor) else g for g in grads)
+        return tuple(unwrap(g).copy() if isinstance(g, Tensor) else g for g in grads)
 
 
 def _check_count(ctx: Any, grads: Any) -> tuple:

@@ -6,21 +6,21 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core.grad_mode import enable_grad
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor, unwrap, wrap
 
 
 def numerical_grad(fn: Callable[..., Tensor], inputs: Sequence[Tensor], index: int,
                    weights: np.ndarray, eps: float) -> np.ndarray:
     """d(sum(weights * fn(*inputs)))/d(inputs[index]) by central differences."""
-    x = inputs[index]._data
+    x = unwrap(inputs[index])
     grad = np.zeros(x.shape, dtype=np.float64)
     # Index x itself (not a reshaped copy): a non-contiguous input must be perturbed too.
     for i in np.ndindex(x.shape):
         old = x[i]
         x[i] = old + eps
-        plus = float((fn(*inputs)._data * weights).sum())
+        plus = float((unwrap(fn(*inputs)) * weights).sum())
         x[i] = old - eps
-        minus = float((fn(*inputs)._data * weights).sum())
+        minus = float((unwrap(fn(*inputs)) * weights).sum())
         x[i] = old
         grad[i] = (plus - minus) / (2 * eps)
     return grad
@@ -39,10 +39,10 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: f
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     for i in checked:
-        if inputs[i]._data.dtype != np.float64:
+        if unwrap(inputs[i]).dtype != np.float64:
             raise TypeError(
                 f"gradcheck needs float64 inputs for accurate differences; input {i} is "
-                f"{inputs[i]._data.dtype}: pass t.double().detach().requires_grad_()"
+                f"{unwrap(inputs[i]).dtype}: pass t.double().detach().requires_grad_()"
             )
     with enable_grad():
         out = fn(*inputs)
@@ -52,7 +52,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: f
         (out * wrap(np.asarray(weights))).sum().backward()  # float64, as numerical_grad uses
     for i in checked:
         analytic = inputs[i].grad
-        analytic = np.zeros(inputs[i].shape) if analytic is None else analytic._data
+        analytic = np.zeros(inputs[i].shape) if analytic is None else unwrap(analytic)
         numeric = numerical_grad(fn, inputs, i, weights, eps)
         if not np.allclose(analytic, numeric, atol=atol, rtol=rtol):
             if not raise_exception:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..core.engine import run_backward
 from ..core.graph_engine import run_backward_graph
-from ..tensor import DOES_NOT_REQUIRE_GRAD, Tensor, initial_grad, wrap
+from ..tensor import DOES_NOT_REQUIRE_GRAD, Tensor, gradient_edge, initial_grad, unwrap, wrap
 
 
 def _as_list(value: Any) -> list:
@@ -15,17 +15,13 @@ def _as_list(value: Any) -> list:
     return [value] if isinstance(value, Tensor) else list(value)
 
 
-def _root(t: Tensor) -> Any:
-    return t._node if t._node is not None else t._accumulator()
-
-
 def _roots_and_grads(outputs: list, grad_outputs: list) -> tuple[list, list]:
     """Where backward starts (each output's node) and the gradient it starts with."""
     roots, grads = [], []
     for out, g in zip(outputs, grad_outputs):
         if not out.requires_grad:
             raise RuntimeError(DOES_NOT_REQUIRE_GRAD)
-        roots.append(_root(out))
+        roots.append(gradient_edge(out))
         grads.append(initial_grad(out, g))
     return roots, grads
 
@@ -65,7 +61,7 @@ def grad(
         if not t.requires_grad:
             raise RuntimeError(f"input {i} of autograd.grad does not require grad")
     roots, grads = _roots_and_grads(outputs, grad_outputs)
-    capture: dict[Any, Any] = {_root(t): None for t in inputs}
+    capture: dict[Any, Any] = {gradient_edge(t): None for t in inputs}
     if create_graph:  # gradients as tensors recorded in a graph: differentiable again
         grads = [g if isinstance(g, Tensor) else a for g, a in zip(grad_outputs, grads)]
         keep = True if retain_graph is None else bool(retain_graph)
@@ -74,10 +70,10 @@ def grad(
         run_backward(roots, grads, retain_graph=bool(retain_graph), capture=capture)
     results = []
     for i, t in enumerate(inputs):
-        value = capture[_root(t)]
+        value = capture[gradient_edge(t)]
         if value is None:
             if materialize_grads:
-                value = t._data * 0
+                value = unwrap(t) * 0
             elif not allow_unused:
                 raise RuntimeError(
                     f"input {i} (shape {t.shape}) was not used to compute the outputs; pass "

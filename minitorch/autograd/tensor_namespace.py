@@ -13,7 +13,7 @@ import numpy as np
 from ..ops import elementwise as E
 from ..ops import reduce as R
 from ..ops import shape as S
-from ..tensor import Tensor, apply, unwrap, wrap
+from ..tensor import Tensor, apply, set_grad, unwrap, wrap
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -184,7 +184,8 @@ class tensor_namespace:  # noqa: N801 - used like a module: xp.exp(a)
     @staticmethod
     def accumulate_grad(leaf: Tensor, grad: Tensor) -> None:
         """``leaf.grad += grad``, out of place so the sum stays differentiable (PyTorch)."""
-        leaf._grad = grad if leaf.grad is None else leaf.grad + grad
+        # Unchecked (set_grad): backward made grad in the leaf's shape and dtype.
+        set_grad(leaf, grad if leaf.grad is None else leaf.grad + grad)
 
 
 def _array(value: Any) -> Any:
