@@ -10,7 +10,7 @@ from .core.inference_mode import mark as mark_inference
 from .device import check_device
 from .pydata import python_data_to_array
 from .rng import generator as _rng
-from .tensor import Tensor, _make, _shape_arg
+from .tensor import Tensor, _make, _shape_arg, unwrap
 from .tensor_mixins.base import tensor_data
 
 
@@ -44,7 +44,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data)
     elif isinstance(data, Tensor):
-        array = data._data.copy()
+        array = unwrap(data).copy()
     else:
         # Python numbers go straight to the requested dtype (never through float32 first):
         # tensor([0.1], dtype=float64) holds 0.1 itself, and large ints stay exact.
@@ -112,16 +112,17 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
-    return zeros(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad, device=device)
+    return zeros(t.shape, dtype=dtype or unwrap(t).dtype, requires_grad=requires_grad,
+                 device=device)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
-    return ones(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad, device=device)
+    return ones(t.shape, dtype=dtype or unwrap(t).dtype, requires_grad=requires_grad, device=device)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return full(t.shape, fill_value, dtype=dtype or t._data.dtype, requires_grad=requires_grad)
+    return full(t.shape, fill_value, dtype=dtype or unwrap(t).dtype, requires_grad=requires_grad)
 
 
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -186,11 +187,11 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 
 
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad)
+    return randn(t.shape, dtype=dtype or unwrap(t).dtype, requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(t.shape, dtype=dtype or t._data.dtype, requires_grad=requires_grad)
+    return rand(t.shape, dtype=dtype or unwrap(t).dtype, requires_grad=requires_grad)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, dtype: Any = None,
@@ -236,7 +237,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """
     check_device(device)
     if isinstance(data, Tensor):
-        if dtype is None or dtypes.to_numpy_dtype(dtype) == data._data.dtype:
+        if dtype is None or dtypes.to_numpy_dtype(dtype) == unwrap(data).dtype:
             return data
         return data.to(dtype)
     if isinstance(data, np.ndarray) and data.dtype in dtypes._BY_NUMPY:

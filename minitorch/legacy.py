@@ -24,7 +24,7 @@ from .dtype import bool as bool_
 from .dtype import dtype as Dtype
 from .dtype import float16, float32, float64, int8, int16, int32, int64, uint8
 from .pydata import python_data_to_array
-from .tensor import Tensor
+from .tensor import Tensor, unwrap
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
            "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
@@ -36,7 +36,7 @@ class _TypedMeta(type):
     _dtype: Dtype
 
     def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, Tensor) and obj._data.dtype == cls._dtype.np_dtype
+        return isinstance(obj, Tensor) and unwrap(obj).dtype == cls._dtype.np_dtype
 
 
 class _TypedTensor(metaclass=_TypedMeta):
@@ -51,12 +51,12 @@ class _TypedTensor(metaclass=_TypedMeta):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             data = args[0]
             if isinstance(data, Tensor):
-                if data._data.dtype != np_dtype:
+                if unwrap(data).dtype != np_dtype:
                     raise TypeError(
                         f"{name}(): expected a tensor of dtype {cls._dtype}, got {data.dtype}; "
                         f"convert it with .to(minitorch.{cls._dtype.name})"
                     )
-                return _finish(data._data.copy(), None, False, None)
+                return _finish(unwrap(data).copy(), None, False, None)
             if isinstance(data, np.ndarray):
                 return _finish(data.astype(np_dtype), None, False, None)
             if not isinstance(data, (list, tuple)):

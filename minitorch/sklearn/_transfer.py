@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import nn
 from ..nn.freeze_select import select
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from ..train import Callback
 
 CHECKPOINT_FORMAT = "minitorch.train.checkpoint/1"
@@ -128,7 +128,7 @@ class UnfreezeSchedule(Callback):
 # -------------------------------------------------------------------------- init_from
 def _array(value: Any) -> np.ndarray | None:
     if isinstance(value, Tensor):
-        return value._data
+        return unwrap(value)
     if isinstance(value, np.ndarray):
         return value
     return None
@@ -186,7 +186,7 @@ def load_init(module: nn.Module, source: Any) -> tuple[tuple[str, ...], tuple[st
     for key, target in own.items():
         array = _array(state.get(key)) if key in state else None
         if array is not None and array.shape == tuple(target.shape):
-            merged[key] = np.asarray(array, dtype=target._data.dtype)
+            merged[key] = np.asarray(array, dtype=unwrap(target).dtype)
             loaded.append(key)
     if not loaded:
         shapes = {k: tuple(v.shape) for k, v in own.items()}

@@ -13,7 +13,7 @@ from sklearn.utils.validation import validate_data
 from .. import nn
 from ..creation import tensor
 from ..dtype import float32
-from ..tensor import Tensor
+from ..tensor import Tensor, unwrap
 from .base import NeuralNet
 
 
@@ -21,7 +21,7 @@ def _accuracy(outputs: Tensor, targets: Tensor) -> float:
     """``minitorch.train.accuracy`` for one-logit-per-class outputs, on the numpy arrays
     directly: it runs once per batch, and tensor operations cost more than the batch's
     own arithmetic on small networks."""
-    return float((outputs._data.argmax(axis=1) == targets._data).mean())
+    return float((unwrap(outputs).argmax(axis=1) == unwrap(targets)).mean())
 
 
 class NeuralNetClassifier(ClassifierMixin, NeuralNet):
