@@ -5,7 +5,10 @@
 2. the op-surface mixins (``minitorch/tensor_mixins``) never import the core at run time;
 3. ``minitorch/core`` imports nothing above itself;
 4. ``minitorch/serialization.py`` sits below ``nn/``: it imports only the tensor, dtypes,
-   devices and the safe archive reader (``nn.Parameter`` registers itself with it).
+   devices and the safe archive reader (``nn.Parameter`` registers itself with it);
+5. no module outside the core reads or writes a private attribute of a tensor (``t._data``,
+   ``t._grad``, ``t._version_counter()``, ...): it uses the library API of
+   ``minitorch/tensor.py`` (``unwrap``, ``wrap``, ``bump_version``, ``set_array``, ...).
 
 """
 from __future__ import annotations
@@ -97,3 +100,103 @@ def test_serialization_imports_nothing_from_nn():
         assert not target.startswith("minitorch.nn") and "nn" not in names, \
             f"minitorch.serialization imports {target} {names}: it must stay below nn/"
         assert target in allowed, f"minitorch.serialization imports {target}"
+
+
+def _tensor_private_names() -> set[str]:
+    """Tensor's private attributes, read from ``class Tensor`` in tensor.py: its
+    ``__slots__`` and the private methods and properties its body defines."""
+    tree = ast.parse((ROOT / "tensor.py").read_text(encoding="utf-8"))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tensor")
+    names: set[str] = set()
+    for node in cls.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == "__slots__":
+                    names.update(ast.literal_eval(node.value))
+                elif isinstance(target, ast.Name):
+                    names.add(target.id)
+        elif isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+TENSOR_PRIVATE = _tensor_private_names()
+
+# (module, attribute) pairs allowed to touch a tensor's private attributes, each with why.
+# Keep this list as short as possible: anything else goes through the library API.
+PRIVATE_ACCESS_ALLOWED = {
+    # nn.Parameter is a Tensor subclass; Parameter.__new__ builds the instance, setting its
+    # own slots (Tensor.__init__ must not run), and shares the wrapped tensor's version
+    # counter as detach() does.
+    ("minitorch.nn.parameter", "_data"),
+    ("minitorch.nn.parameter", "_requires_grad"),
+    ("minitorch.nn.parameter", "_node"),
+    ("minitorch.nn.parameter", "_version"),
+    ("minitorch.nn.parameter", "_version_counter"),
+}
+
+
+def _tensor_classes(trees: list) -> set[str]:
+    """Names of the classes deriving (by name, across the package) from Tensor."""
+    found = {"Tensor"}
+    while True:
+        more = {node.name for _, _, tree in trees for node in ast.walk(tree)
+                if isinstance(node, ast.ClassDef) and node.name not in found and any(
+                    (b.id if isinstance(b, ast.Name) else getattr(b, "attr", None)) in found
+                    for b in node.bases)}
+        if not more:
+            return found
+        found |= more
+
+
+def _own_attributes(tree: ast.AST, tensor_classes: set[str]) -> set[int]:
+    """``self.x`` nodes inside classes that are not tensors: that class's own attribute
+    (say, a callback's ``self._apply``), whatever its name."""
+    own: set[int] = set()
+    for cls in ast.walk(tree):
+        if isinstance(cls, ast.ClassDef) and cls.name not in tensor_classes:
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                        node.value.id == "self":
+                    own.add(id(node))
+    return own
+
+
+def _private_tensor_accesses(tree: ast.AST, tensor_classes: set[str]):
+    """(line, attribute) of each ``x._data``-style access, and of ``getattr(x, "_grad")``
+    (also ``setattr``, ``hasattr``, ``delattr``) with a private tensor attribute name."""
+    own = _own_attributes(tree, tensor_classes)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in TENSOR_PRIVATE and \
+                id(node) not in own:
+            yield node.lineno, node.attr
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("getattr", "setattr", "hasattr", "delattr") and \
+                len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and \
+                node.args[1].value in TENSOR_PRIVATE:
+            yield node.lineno, node.args[1].value
+
+
+def test_the_private_tensor_names_are_read_from_tensor_py():
+    assert {"_data", "_grad", "_node", "_requires_grad", "_version", "_version_counter",
+            "_accumulator", "_accumulate_grad", "_view_of", "_retains_grad", "_inference",
+            "_accumulate_edge"} <= TENSOR_PRIVATE
+
+
+def test_no_private_tensor_attributes_outside_the_core():
+    modules = list(_modules())
+    tensor_classes = _tensor_classes(modules)
+    found, used = [], set()
+    for name, _, tree in modules:
+        if name.startswith(CORE):
+            continue
+        for line, attr in _private_tensor_accesses(tree, tensor_classes):
+            if (name, attr) in PRIVATE_ACCESS_ALLOWED:
+                used.add((name, attr))
+            else:
+                found.append(f"{name}:{line}: .{attr}")
+    assert found == [], (
+        "private tensor attributes used outside the core (use minitorch.tensor's library "
+        "API: unwrap, wrap, bump_version, set_array, set_grad, ...):\n" + "\n".join(found))
+    assert used == PRIVATE_ACCESS_ALLOWED, \
+        f"allowlist entries no longer needed: {sorted(PRIVATE_ACCESS_ALLOWED - used)}"
