@@ -174,11 +174,7 @@ def apply(fn: type, *args: Any, **kwargs: Any) -> "Tensor":
         if _inference.active:  # inside inference_mode(): an inference tensor
             mark_inference(result)
     else:
-        result = _new(Tensor)  # _make(out, True, ctx), inline: the hot path
-        result._data = out
-        result._requires_grad = True
-        result._node = ctx
-        result._version = None
+        result = _make(out, True, ctx)
         if ctx.saved:
             if raw is not out:  # a numpy scalar or a promoted array: save the output itself
                 ctx.saved = tuple(out if s is raw else s for s in ctx.saved)
@@ -309,9 +305,11 @@ def _check_not_inference(ctx: Context, args: tuple) -> None:
 _new = object.__new__
 
 
-def _make(data: np.ndarray, requires_grad: bool = False, node: Context | None = None) -> "Tensor":
-    """Wrap an array as a Tensor without copying (the internal constructor)."""
-    t = _new(Tensor)
+def _make(data: np.ndarray, requires_grad: bool = False, node: Context | None = None,
+          cls: type | None = None) -> "Tensor":
+    """Wrap an array as a Tensor (or a subclass) without copying: the one place a tensor's
+    fields are set up (the internal constructor)."""
+    t = _new(Tensor if cls is None else cls)
     t._data = data
     t._requires_grad = requires_grad
     t._node = node
@@ -497,16 +495,33 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
                 return NotImplemented
         return apply(fn, other, self) if reverse else apply(fn, self, other)
 
-    def __init__(self, *args: Any) -> None:
+    def __new__(cls, *args: Any) -> "Tensor":
+        """PyTorch's legacy constructor: ``Tensor(values)`` copies values as float32,
+        ``Tensor(2, 3)`` (or ``Tensor((2, 3))``) makes zeros of that size."""
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             data = np.array(_tensor_data(args[0]), dtype=np.float32)
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             data = np.zeros(tuple(int(s) for s in sizes), dtype=np.float32)
-        self._data = data
-        self._requires_grad = False
-        self._node = None
-        self._version = None
+        return _make(data, cls=cls)
+
+    def as_subclass(self, cls: type) -> "Tensor":
+        """A ``cls`` instance sharing this tensor's array, version counter and graph (as
+        PyTorch's ``as_subclass``); ``nn.Parameter`` is made from ``data.detach()`` so.
+
+        >>> import minitorch as mt
+        >>> class Tagged(mt.Tensor):
+        ...     pass
+        >>> t = mt.ones(2)
+        >>> s = t.as_subclass(Tagged)
+        >>> type(s).__name__, s.numpy() is t.numpy()
+        ('Tagged', True)
+        """
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass() needs a subclass of Tensor, got {cls!r}")
+        t = _make(self._data, self._requires_grad, self._node, cls)
+        t._version = self._version_counter()
+        return t
 
     @property
     def requires_grad(self) -> bool:

@@ -123,17 +123,8 @@ def _tensor_private_names() -> set[str]:
 TENSOR_PRIVATE = _tensor_private_names()
 
 # (module, attribute) pairs allowed to touch a tensor's private attributes, each with why.
-# Keep this list as short as possible: anything else goes through the library API.
-PRIVATE_ACCESS_ALLOWED = {
-    # nn.Parameter is a Tensor subclass; Parameter.__new__ builds the instance, setting its
-    # own slots (Tensor.__init__ must not run), and shares the wrapped tensor's version
-    # counter as detach() does.
-    ("minitorch.nn.parameter", "_data"),
-    ("minitorch.nn.parameter", "_requires_grad"),
-    ("minitorch.nn.parameter", "_node"),
-    ("minitorch.nn.parameter", "_version"),
-    ("minitorch.nn.parameter", "_version_counter"),
-}
+# Empty: everything goes through the library API (nn.Parameter too: data.detach().as_subclass).
+PRIVATE_ACCESS_ALLOWED: set[tuple[str, str]] = set()
 
 
 def _tensor_classes(trees: list) -> set[str]:

@@ -37,12 +37,9 @@ class Parameter(Tensor):
                 f"nn.Parameter expects a Tensor, got {type(data).__name__}; wrap the values "
                 f"first: nn.Parameter(minitorch.tensor(values))"
             )
-        p = object.__new__(cls)
-        # Always a leaf: the parameter takes the values, never the graph, of ``data``.
-        p._data = unwrap(data)
-        p._requires_grad = False
-        p._node = None
-        p._version = data._version_counter()
+        # Always a leaf: the parameter takes the values (and their version counter), never
+        # the graph, of ``data``.
+        p = data.detach().as_subclass(cls)
         if requires_grad:
             p.requires_grad = True  # raises for integer tensors, with a hint
         return p
