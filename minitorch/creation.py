@@ -10,8 +10,8 @@ from .core.inference_mode import mark as mark_inference
 from .device import check_device
 from .pydata import python_data_to_array
 from .rng import generator as _rng
-from .tensor import Tensor, _make, _shape_arg, unwrap
-from .tensor_mixins.base import tensor_data
+from .tensor import Tensor, unwrap, wrap
+from .tensor_mixins.base import shape_arg, tensor_data
 
 
 def _finish(data: np.ndarray, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
@@ -19,7 +19,7 @@ def _finish(data: np.ndarray, dtype: Any, requires_grad: bool, device: Any) -> T
     if dtype is not None:
         data = data.astype(dtypes.to_numpy_dtype(dtype), copy=False)
     dtypes.from_numpy_dtype(data.dtype)  # a clear error for unsupported dtypes
-    t = mark_inference(_make(data))  # inside inference_mode(): an inference tensor
+    t = mark_inference(wrap(data))  # inside inference_mode(): an inference tensor
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -72,11 +72,11 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy() expects a numpy.ndarray, got {type(array).__name__}")
     dtypes.from_numpy_dtype(array.dtype)
-    return _make(array)
+    return wrap(array)
 
 
 def _sized(size: tuple, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
-    shape = _shape_arg(size)
+    shape = shape_arg(size)
     if any(n < 0 for n in shape):
         raise RuntimeError(f"negative dimension in size {shape}")
     return shape, dtypes.to_numpy_dtype(dtype if dtype is not None else dtypes.float32)
@@ -102,7 +102,7 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value, as in PyTorch."""
-    shape = _shape_arg((size,))  # an int or a sequence of ints
+    shape = shape_arg((size,))  # an int or a sequence of ints
     if dtype is None:
         dtype = (dtypes.bool if isinstance(fill_value, bool)
                  else dtypes.int64 if isinstance(fill_value, int) else dtypes.float32)
@@ -199,7 +199,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, dtype: Any = None,
     """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers."""
     mean_a, std_a = tensor_data(mean), tensor_data(std)
     if size is not None:
-        shape = _shape_arg((size,))
+        shape = shape_arg((size,))
     else:
         shape = np.broadcast_shapes(np.shape(mean_a), np.shape(std_a))
     data = _rng(generator).normal(mean_a, std_a, shape)
@@ -212,7 +212,7 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
     """Random integers in [low, high) (int64); ``randint(high, size)`` also works."""
     if high is None or isinstance(high, (tuple, list)):
         low, high, size = 0, low, high if high is not None else size
-    data = _rng(generator).integers(low, high, size=_shape_arg((size,)))
+    data = _rng(generator).integers(low, high, size=shape_arg((size,)))
     data = np.asarray(data, dtype=dtypes.to_numpy_dtype(dtype or dtypes.int64))
     return _finish(data, None, False, device)
 
@@ -241,6 +241,6 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
             return data
         return data.to(dtype)
     if isinstance(data, np.ndarray) and data.dtype in dtypes._BY_NUMPY:
-        shared = _make(data)
+        shared = wrap(data)
         return shared if dtype is None else shared.to(dtype)
     return tensor(data, dtype=dtype)

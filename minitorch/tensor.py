@@ -36,18 +36,12 @@ from .tensor_mixins import (
     ShapeMixin,
     SortingMixin,
 )
-from .tensor_mixins.base import _correction, _index, _shape_arg, _tensor_data
-from .tensor_mixins.conversion import _format_tensor
+from .tensor_mixins.base import index_data, tensor_data
 from .tensor_mixins.factories import FactoryMixin
 from .tensor_mixins.queries import QueryMixin
-from .tensor_mixins.reduction import MaxResult, MinResult
-from .tensor_mixins.sorting import SortResult, TopkResult
 
 __all__ = ["Tensor", "apply", "wrap", "unwrap", "zero_grads", "initial_grad", "bump_version",
            "version", "set_array", "set_grad", "gradient_edge", "grad_delivered_in"]
-# Names other modules of the package still import from here (kept while they migrate).
-_REEXPORTED = (_correction, _index, _shape_arg, _tensor_data, _format_tensor, MaxResult,
-               MinResult, SortResult, TopkResult)
 
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
@@ -499,7 +493,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
         """PyTorch's legacy constructor: ``Tensor(values)`` copies values as float32,
         ``Tensor(2, 3)`` (or ``Tensor((2, 3))``) makes zeros of that size."""
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            data = np.array(_tensor_data(args[0]), dtype=np.float32)
+            data = np.array(tensor_data(args[0]), dtype=np.float32)
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             data = np.zeros(tuple(int(s) for s in sizes), dtype=np.float32)
@@ -763,7 +757,7 @@ class Tensor(ArithmeticMixin, PointwiseMixin, ReductionMixin, ShapeMixin, Sortin
 
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        index = _index(index)
+        index = index_data(index)
         value = _to_array(value)
         if value is NotImplemented:
             raise TypeError(f"can't assign a {type(value).__name__} to a tensor")
@@ -905,7 +899,7 @@ def initial_grad(t: Tensor, gradient: Any) -> np.ndarray:
                 f"backward(gradient=...) a tensor of shape {t.shape}."
             )
         return np.ones(t._data.shape, dtype=t._data.dtype)
-    grad = np.asarray(_tensor_data(gradient), dtype=t._data.dtype)
+    grad = np.asarray(tensor_data(gradient), dtype=t._data.dtype)
     if grad.shape != t._data.shape:
         raise RuntimeError(
             f"Mismatch in shape: gradient has shape {grad.shape} and the tensor has shape "

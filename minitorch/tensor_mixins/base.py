@@ -61,12 +61,8 @@ def index_data(index: Any) -> Any:
     return index
 
 
-# The names tensor.py still imports (and re-exports) while it migrates.
-_tensor_data = tensor_data
-_index = index_data
 
-
-def _shape_arg(shape: tuple) -> tuple:
+def shape_arg(shape: tuple) -> tuple:
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])

@@ -9,7 +9,7 @@ import numpy as np
 from ..core.inference_mode import mark as mark_inference
 from ..dtype import to_numpy_dtype
 from ..pydata import python_data_to_array
-from .base import MixinBase, _shape_arg
+from .base import MixinBase, shape_arg
 
 if TYPE_CHECKING:  # annotations only: the mixins never import the core at run time
     from ..tensor import Tensor
@@ -35,17 +35,17 @@ class FactoryMixin(MixinBase):
         >>> mt.zeros(1, dtype=mt.float64).new_zeros(2, 3).dtype
         minitorch.float64
         """
-        return self.new_full(_shape_arg(size), 0, dtype=dtype, requires_grad=requires_grad)
+        return self.new_full(shape_arg(size), 0, dtype=dtype, requires_grad=requires_grad)
 
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
         """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.new_full(_shape_arg(size), 1, dtype=dtype, requires_grad=requires_grad)
+        return self.new_full(shape_arg(size), 1, dtype=dtype, requires_grad=requires_grad)
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
         """A tensor of ``size`` (zero-filled here, so never garbage)."""
-        return self.new_full(_shape_arg(size), 0, dtype=dtype, requires_grad=requires_grad)
+        return self.new_full(shape_arg(size), 0, dtype=dtype, requires_grad=requires_grad)
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
@@ -58,7 +58,7 @@ class FactoryMixin(MixinBase):
         from ..device import check_device
 
         check_device(device)
-        shape = _shape_arg((size,))
+        shape = shape_arg((size,))
         if any(n < 0 for n in shape):
             raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
         value = fill_value._data if isinstance(fill_value, MixinBase) else fill_value

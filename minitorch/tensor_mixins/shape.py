@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ops import shape as S
 from ..ops._util import normalize_dims
-from .base import MixinBase, Tensor, _shape_arg, index_data, tensor_data
+from .base import MixinBase, Tensor, index_data, shape_arg, tensor_data
 
 
 class ShapeMixin(MixinBase):
@@ -161,10 +161,10 @@ class ShapeMixin(MixinBase):
         return self.masked_fill(self._wrap(~keep), 0)
 
     def reshape(self, *shape: Any) -> Tensor:
-        return self._apply(S.Reshape, self, _shape_arg(shape))
+        return self._apply(S.Reshape, self, shape_arg(shape))
 
     def view(self, *shape: Any) -> Tensor:
-        return self._apply(S.Reshape, self, _shape_arg(shape))
+        return self._apply(S.Reshape, self, shape_arg(shape))
 
     def view_as(self, other: Tensor) -> Tensor:
         return self.view(other.shape)
@@ -194,7 +194,7 @@ class ShapeMixin(MixinBase):
         return self.reshape(self.shape) if self.ndim < 2 else self.transpose(0, 1)
 
     def permute(self, *dims: Any) -> Tensor:
-        return self._apply(S.Permute, self, _shape_arg(dims))
+        return self._apply(S.Permute, self, shape_arg(dims))
 
     def unsqueeze(self, dim: int) -> Tensor:
         (dim,) = normalize_dims(dim, self.ndim + 1)
@@ -208,7 +208,7 @@ class ShapeMixin(MixinBase):
         return self.reshape(kept)
 
     def expand(self, *sizes: Any) -> Tensor:
-        sizes = _shape_arg(sizes)
+        sizes = shape_arg(sizes)
         offset = len(sizes) - self.ndim
         shape = tuple(self.shape[i - offset] if s == -1 else s for i, s in enumerate(sizes))
         return self._apply(S.Expand, self, shape)
@@ -218,7 +218,7 @@ class ShapeMixin(MixinBase):
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes[i]`` times along dim i (PyTorch's ``repeat``)."""
-        sizes = _shape_arg(sizes)
+        sizes = shape_arg(sizes)
         if len(sizes) < self.ndim:
             raise RuntimeError(
                 f"repeat(): {len(sizes)} sizes given for a tensor of {self.ndim} dims"
