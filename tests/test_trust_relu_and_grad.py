@@ -60,3 +60,21 @@ def test_grad_assignment_checks_shape_and_type_like_pytorch():
     assert p.grad.tolist() == [1.0, 1.0]
     p.grad = None
     assert p.grad is None
+
+
+def test_relu_of_a_zero_dim_tensor_and_of_integers():
+    # found by the ops fuzzer: numpy returns scalars for 0-d input, and copysign is float-only
+    assert np.signbit(mt.tensor(-0.0).relu().numpy())
+    assert mt.tensor(-1.0).relu().item() == 0.0 and not np.signbit(mt.tensor(-1.0).relu().numpy())
+    out = mt.tensor([-2, 0, 3]).relu()
+    assert out.dtype == mt.int64 and out.tolist() == [0, 0, 3]
+
+
+def test_relu_without_grad_saves_no_mask():
+    x = mt.tensor([-1.0, 2.0], requires_grad=True)
+    with mt.no_grad():
+        y = x.relu()
+    assert y.grad_fn is None
+    y = x.relu()
+    (mask,) = y.grad_fn.saved
+    assert mask.dtype == np.bool_ and mask.tolist() == [False, True]

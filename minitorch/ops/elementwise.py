@@ -238,8 +238,13 @@ class ReLU(Function):
     def forward(ctx, a):
         # PyTorch's threshold: a negative becomes +0.0 (a * mask would give -0.0), NaN and
         # -0.0 pass through, and the gradient is blocked only where a <= 0 (NaN passes it).
-        ctx.save_for_backward(~(a <= 0))  # a boolean mask: a quarter of a float32 copy
-        return np.where(a < 0, a.dtype.type(0), a)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(~(a <= 0))  # a boolean mask: a quarter of a float32 copy
+        out = np.maximum(a, a.dtype.type(0), out=np.empty_like(a))  # NaN passes; -0.0 too
+        # gives +0.0 (an array even for 0-d input: numpy returns a scalar there)
+        if a.dtype.kind == "f":
+            np.copysign(out, a, out=out, where=(a == 0))  # so give -0.0 back its sign
+        return out
 
     @staticmethod
     def backward(ctx, grad):
