@@ -196,10 +196,7 @@ def run_backward(
     pending = PendingGrads(roots, grads, deliver)
     ready = pending.ready
     while ready:
-        node = ready.pop()
-        grad, private = pending.take(node)
-        input_grads, grad, private = _run_node(node, grad, private, retain_graph, deliver)
-        pending.send(node, input_grads, grad, private)
+        _run_node(ready.pop(), pending, retain_graph, deliver)
 
 
 class _Delivery:
@@ -227,26 +224,30 @@ class _Delivery:
             key._accumulate_grad(grad, private)
 
 
-def _run_node(node: Context, grad: Any, private: bool, retain_graph: bool,
-              deliver: _Delivery) -> tuple[tuple, Any, bool]:
-    """Run one node's backward: hooks, retained and captured gradients, the saved-array
-    checks, then ``fn.backward``. Returns one gradient (or None) per edge, and the node's
-    gradient as the hooks left it, with whether it is still private."""
-    edges = node.next_edges
+def _run_node(node: Context, pending: PendingGrads, retain_graph: bool,
+              deliver: _Delivery) -> None:
+    """Run one ready node: take its summed gradient, run hooks, hand it to a retained or
+    captured tensor, check its saved arrays, run ``fn.backward``, free what it saved, and
+    send one gradient (or None) per edge on through ``pending``."""
+    grad = pending.grads.pop(node, None)
     if grad is None:
         # No gradient reached this node (every path into it returned None, e.g. through
         # zero_()): nothing to compute, but the nodes below must stop waiting for it.
-        return (None,) * len(edges), grad, private
+        pending.send(node, (None,) * len(node.next_edges), grad, False)
+        return
+    private = node not in pending.shared
     if node.pre_hooks:  # register_hook on the tensor this node made: before all else
         grad, changed = run_grad_hooks(node.pre_hooks, grad)
         private = private and not changed
-    if node.retained is not None and deliver.capture is None:
+    capture = deliver.capture
+    if capture is not None:
+        if node in capture:  # autograd.grad asked for this non-leaf's gradient
+            deliver(node, grad, False)
+    elif node.retained is not None:
         tensor = node.retained()
         if tensor is not None:
             deliver(tensor, grad, private)
             private = False  # grad may now be that tensor's .grad
-    if deliver.capture is not None and node in deliver.capture:
-        deliver(node, grad, False)
     if node.freed:
         raise RuntimeError(SECOND_BACKWARD.format(node=node.name()))
     if node.saved and node.writes_at_save != VersionCounter.writes:
@@ -257,11 +258,12 @@ def _run_node(node: Context, grad: Any, private: bool, retain_graph: bool,
         input_grads = node.fn.backward(node, grad)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
+    edges = node.next_edges
     if len(input_grads) < len(edges):
         input_grads += (None,) * (len(edges) - len(input_grads))
     if not retain_graph and node.saved:
         release_saved(node)
-    return input_grads, grad, private
+    pending.send(node, input_grads, grad, private)
 
 
 def _is_private(array: np.ndarray, grad: np.ndarray, grad_private: bool,
