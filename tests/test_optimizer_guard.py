@@ -121,3 +121,28 @@ def test_a_second_model_trained_by_its_own_optimizer_is_not_reported():
             b(mt.randn(2, 3)).sum().backward()
             opt_a.step()
             opt_b.step()
+
+
+def test_no_scan_when_every_leaf_the_pass_wrote_is_the_optimizers(monkeypatch):
+    from minitorch.optim import guard
+
+    model = nn.Linear(2, 1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def no_scan(_):
+        raise AssertionError("the live parameters were scanned")
+
+    monkeypatch.setattr(guard, "_unowned", no_scan)
+    model(mt.ones(1, 2)).sum().backward()
+    opt.step()  # the pass wrote exactly the optimizer's two leaves: nothing to look for
+
+
+def test_an_extra_leaf_in_the_pass_still_finds_an_unowned_layer():
+    head, extra = nn.Linear(2, 1), nn.Linear(2, 2)
+    opt = optim.SGD(head.parameters(), lr=0.1)
+    x = mt.ones(1, 2, requires_grad=True)  # a leaf that is no parameter: more leaves written
+    head(extra(x)).sum().backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        opt.step()
+    assert len(caught) == 2 and "in no optimizer" in str(caught[0].message)

@@ -22,10 +22,22 @@ from .version import VersionCounter
 
 class BackwardRuns:
     """Numbers the backward passes that write ``.grad``; each leaf's AccumulateGrad keeps
-    the number of the last one that delivered to it (``delivered_in``). The optimizer
-    guard (optim/guard.py) uses it to tell which parameters the latest loss reached."""
+    the number of the last one that delivered to it (``delivered_in``), and ``leaves``
+    counts the leaves the latest one wrote. The optimizer guard (optim/guard.py) uses them
+    to tell which parameters the latest loss reached."""
 
     latest = 0
+    leaves = 0
+
+    @classmethod
+    def start(cls) -> None:
+        cls.latest += 1
+        cls.leaves = 0
+
+    @classmethod
+    def delivered(cls, edge: "AccumulateGrad") -> None:
+        edge.delivered_in = cls.latest
+        cls.leaves += 1
 
 
 class AccumulateGrad:
@@ -44,7 +56,7 @@ class AccumulateGrad:
         variable = self.variable
         if not is_frozen(variable):
             variable._accumulate_grad(grad, private)
-            self.delivered_in = BackwardRuns.latest
+            BackwardRuns.delivered(self)
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -191,7 +203,7 @@ def run_backward(
     ``autograd.grad``.
     """
     if capture is None:
-        BackwardRuns.latest += 1
+        BackwardRuns.start()
     deliver = _Delivery(capture)
     pending = PendingGrads(roots, grads, deliver)
     ready = pending.ready

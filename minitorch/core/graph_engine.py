@@ -112,7 +112,7 @@ def run_backward_graph(roots: Sequence[Any], grads: Sequence[Any], retain_graph:
     """Like ``run_backward``, recording the backward pass (gradients are tensors)."""
     xp = _namespace
     if capture is None:
-        BackwardRuns.latest += 1
+        BackwardRuns.start()
     with enable_grad():
         _walk(xp, roots, [xp.as_tensor(g) for g in grads], retain_graph, capture)
 
@@ -133,7 +133,7 @@ def _walk(xp: Any, roots: Sequence[Any], grads: list, retain_graph: bool,
         if not is_frozen(variable):
             xp.accumulate_grad(variable, grad)
             if type(key) is AccumulateGrad:
-                key.delivered_in = BackwardRuns.latest
+                BackwardRuns.delivered(key)
 
     for root, grad in zip(roots, grads):
         if root is not None:

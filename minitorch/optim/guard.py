@@ -9,7 +9,8 @@ parameter and optimizer, naming the layer that holds it. "The same pass" is exac
 engine numbers backward passes and each leaf remembers the last one that wrote its
 ``.grad`` (``AccumulateGrad.delivered_in``), so gradients copied with a model
 (``copy.deepcopy``) or left from another model's loss never count. The check costs one
-pass over the live modules' parameters (a few microseconds for a typical model).
+look at each of the optimizer's parameters; only when the pass wrote more leaves than the
+optimizer holds does it go over the live modules' parameters.
 
 >>> import warnings
 >>> import minitorch as mt
@@ -99,8 +100,11 @@ def check_unowned(optimizer: Any) -> None:
     reached this optimizer's parameters, and are in no optimizer."""
     _OPTIMIZERS.add(optimizer)  # also a copy (deepcopy, unpickling) __init__ did not see
     run = BackwardRuns.latest
-    if not any(_reached(p, run) for g in optimizer.param_groups for p in g["params"]):
+    reached = sum(_reached(p, run) for g in optimizer.param_groups for p in g["params"])
+    if reached == 0:
         return  # the latest loss did not reach this optimizer: nothing to compare with
+    if reached == BackwardRuns.leaves:
+        return  # every leaf the latest pass wrote is this optimizer's: no scan needed
     suspects = [p for p in _unowned(optimizer) if _reached(p, run)]
     if not suspects:
         return
