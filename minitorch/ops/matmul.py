@@ -53,15 +53,14 @@ class MatMul(Function):
         if a_ndim == 1:
             grad = grad[..., None, :]
         ga = gb = None
-        xp = ctx.xp
         if ctx.needs_input_grad[0]:
             b2 = b[:, None] if b_ndim == 1 else b
-            ga = grad @ xp.swapaxes(b2, -1, -2)
+            ga = grad @ b2.swapaxes(-1, -2)  # a method arrays and tensors share
             if a_ndim == 1:
                 ga = ga[..., 0, :]
         if ctx.needs_input_grad[1]:
             a2 = a[None, :] if a_ndim == 1 else a
-            gb = xp.swapaxes(a2, -1, -2) @ grad
+            gb = a2.swapaxes(-1, -2) @ grad
             if b_ndim == 1:
                 gb = gb[..., 0]
         return ga, gb  # the engine sums broadcast batch dims away
