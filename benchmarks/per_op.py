@@ -27,26 +27,31 @@ from compare_versions import export  # noqa: E402
 CHILD = r"""
 import sys, time
 import numpy as np
-name, ops, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+name, ops, reps, grad = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 if name == "torch":
     import torch as lib
     lib.set_num_threads(1)
-else:
+elif name == "minitorch":
     import minitorch as lib
 rng = np.random.default_rng(0)
 arrays = [(rng.standard_normal((4, 4)) * 0.5).astype(np.float32) for _ in range(4)]
 
 def chain(backward):
-    y, a, b, c = [lib.tensor(v, requires_grad=True) for v in arrays]
+    if name == "numpy":  # the floor: the same arithmetic on plain arrays, no graph
+        y, a, b, c = arrays
+        for _ in range(ops // 4):
+            y = np.tanh(y * a + b) @ c
+        return float(y.sum())
+    y, a, b, c = [lib.tensor(v, requires_grad=grad) for v in arrays]
     for _ in range(ops // 4):
         y = y * a
         y = y + b
         y = y.tanh()
         y = y @ c
     out = y.sum()
-    if backward:
+    if backward and grad:
         out.backward()
-    return out.item()
+    return float(out)
 
 result = []
 for backward in (False, True):
@@ -62,11 +67,13 @@ print(result[0], result[1], chain(True))
 """
 
 
-def measure(name: str, tree: Path | None, ops: int, reps: int) -> tuple[float, float, float]:
+def measure(name: str, tree: Path | None, ops: int, reps: int,
+            grad: bool = True) -> tuple[float, float, float]:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
-    out = subprocess.run([sys.executable, "-c", CHILD, name, str(ops), str(reps)], env=env,
+    out = subprocess.run([sys.executable, "-c", CHILD, name, str(ops), str(reps),
+                          "1" if grad else "0"], env=env,
                          check=True, capture_output=True, text=True, cwd=tempfile.gettempdir())
     forward, both, value = (float(v) for v in out.stdout.split())
     return forward, both, value
@@ -79,20 +86,26 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reps", type=int, default=700, help="chains timed per process")
     p.add_argument("--rounds", type=int, default=4, help="processes per contender, in turn")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    p.add_argument("--floor", action="store_true",
+                   help="add this checkout without grad (no graph) and plain numpy")
     args = p.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
-        contenders: list[tuple[str, str, Path | None]] = [("minitorch", "this checkout", ROOT)]
+        contenders: list[tuple[str, str, Path | None, bool]] = [
+            ("minitorch", "this checkout", ROOT, True)]
         if args.before:
             before = export(args.before, Path(tmp))
-            contenders.insert(0, ("minitorch", args.before, before))
+            contenders.insert(0, ("minitorch", args.before, before, True))
         if not args.no_torch:
-            contenders.append(("torch", "PyTorch", None))
-        best: dict[str, list[float]] = {label: [float("inf")] * 2 for _, label, _ in contenders}
+            contenders.append(("torch", "PyTorch", None, True))
+        if args.floor:
+            contenders += [("minitorch", "this checkout, requires_grad=False", ROOT, False),
+                           ("numpy", "numpy arrays", None, False)]
+        best: dict[str, list[float]] = {c[1]: [float("inf")] * 2 for c in contenders}
         values: dict[str, float] = {}
         for _ in range(args.rounds):
-            for name, label, tree in contenders:
-                forward, both, value = measure(name, tree, args.ops, args.reps)
+            for name, label, tree, grad in contenders:
+                forward, both, value = measure(name, tree, args.ops, args.reps, grad)
                 best[label] = [min(best[label][0], forward), min(best[label][1], both)]
                 values[label] = value
 
@@ -101,12 +114,13 @@ def main(argv: list[str] | None = None) -> None:
           "one thread (us/op)\n")
     print("| contender | forward | forward+backward | / PyTorch (forward, both) | output |")
     print("|---|---|---|---|---|")
-    for _, label, _ in contenders:
+    for _, label, _, grad in contenders:
         forward, both = best[label]
         ratio = "-"
-        if torch_times and label != "PyTorch":
+        if torch_times and label != "PyTorch" and grad:
             ratio = f"{forward / torch_times[0]:.2f}, {both / torch_times[1]:.2f}"
-        print(f"| {label} | {forward:.2f} | {both:.2f} | {ratio} | {values[label]:.4f} |")
+        both_text = f"{both:.2f}" if grad else "-"
+        print(f"| {label} | {forward:.2f} | {both_text} | {ratio} | {values[label]:.4f} |")
 
 
 if __name__ == "__main__":

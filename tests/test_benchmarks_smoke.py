@@ -34,3 +34,16 @@ def test_unknown_workload_is_a_usage_error():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "unknown workload" in proc.stderr
+
+
+def test_per_op_script_runs_and_every_contender_computes_the_same_chain():
+    script = RUN.parent / "per_op.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--ops", "8", "--reps", "3", "--rounds", "1", "--floor"],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("|") for line in proc.stdout.splitlines() if line.startswith("| ")]
+    outputs = {row[1].strip(): float(row[-2]) for row in rows[1:]}
+    assert {"this checkout", "PyTorch", "numpy arrays"} <= set(outputs)
+    assert len({round(v, 4) for v in outputs.values()}) == 1, outputs
