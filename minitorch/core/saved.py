@@ -50,7 +50,7 @@ def check_saved_unchanged(node: Context) -> None:
             raise RuntimeError(MODIFIED_INPLACE.format(
                 what=f"tensor of shape {array.shape} and dtype {array.dtype} ({whose})",
                 node=node.name(), now=counter.value,
-                then=then if then is not None else f"{counter.value - 8} or earlier",
+                then=then if then is not None else f"{counter.value - counter.RECENT} or earlier",
                 op=counter.last_op or "an in-place operation",
             ))
 

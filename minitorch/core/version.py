@@ -8,8 +8,6 @@ one number, not one entry per array.
 """
 from __future__ import annotations
 
-_RECENT = 8  # stamps each counter keeps: enough to name the version a node expected
-
 
 class VersionCounter:
     """Counts in-place changes of one storage; shared by its views and detached aliases."""
@@ -19,6 +17,7 @@ class VersionCounter:
     # In-place writes to any storage so far. A node that saw the same number when it saved
     # its arrays knows none of them can have changed, and backward skips its check.
     writes = 0
+    RECENT = 8  # stamps each counter keeps: enough to name the version a node expected
 
     def __init__(self) -> None:
         self.value = 0
@@ -29,7 +28,7 @@ class VersionCounter:
         self.value += 1
         self.last_op = op
         VersionCounter.writes += 1
-        self.recent = self.recent[1 - _RECENT:] + (VersionCounter.writes,)
+        self.recent = self.recent[1 - self.RECENT:] + (VersionCounter.writes,)
 
     def changed_since(self, stamp: int) -> bool:
         """Whether the storage was written after the global count was ``stamp``."""
@@ -39,6 +38,6 @@ class VersionCounter:
         """The version the storage had when the global count was ``stamp`` (None when more
         writes than the kept stamps happened since)."""
         later = sum(1 for s in self.recent if s > stamp)
-        if later == _RECENT:
+        if later == self.RECENT:
             return None
         return self.value - later
